@@ -1,0 +1,54 @@
+# Two commands: `make run` serves the portal on a laptop, `make test` lints and runs the tests.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+
+.PHONY: run test lint up migrate reference clean
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-installed: requirements-dev.txt $(VENV)/.installed
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+migrate: $(VENV)/.installed
+	$(PY) manage.py migrate --noinput
+
+reference: migrate
+	$(PY) manage.py load_reference_data
+
+run: reference
+	@echo ""
+	@echo "  The portal is at http://127.0.0.1:$(PORT)/ (staff admin: http://127.0.0.1:$(PORT)/admin/)."
+	@echo "  To create a staff account, in another terminal run:"
+	@echo "      .venv/bin/python manage.py createsuperuser"
+	@echo "  Tasks run in this process and emails are printed below."
+	@echo ""
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+lint: $(VENV)/.dev-installed
+	$(VENV)/bin/ruff check .
+
+test: lint
+	$(PY) manage.py makemigrations --check --dry-run > /dev/null || \
+		(echo "Model changes without a migration: run manage.py makemigrations"; exit 1)
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# Production-like processes (web, worker, beat) against DATABASE_URL and REDIS_URL.
+up: $(VENV)/.installed
+	@test -n "$$DATABASE_URL" || (echo "Set DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/cswb)"; exit 1)
+	@test -n "$$REDIS_URL" || (echo "Set REDIS_URL (e.g. redis://127.0.0.1:6379/0)"; exit 1)
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput
+	$(PY) manage.py load_reference_data
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho start -f Procfile
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,28 @@
+from django.db import migrations
+
+ROLE_NAMES = [
+    "CSWB administrator",
+    "Action-table lead",
+    "Data steward",
+    "Grant staff",
+    "Grant reviewer",
+    "Issue triage",
+]
+
+
+def create_groups(apps, schema_editor):
+    Group = apps.get_model("auth", "Group")
+    for name in ROLE_NAMES:
+        Group.objects.get_or_create(name=name)
+
+
+def remove_groups(apps, schema_editor):
+    apps.get_model("auth", "Group").objects.filter(name__in=ROLE_NAMES).delete()
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("accounts", "0001_initial"),
+    ]
+
+    operations = [migrations.RunPython(create_groups, remove_groups)]

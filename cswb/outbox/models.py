@@ -1,0 +1,65 @@
+from datetime import timedelta
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class MessageQuerySet(models.QuerySet):
+    def due(self, now):
+        """Return pending messages whose next attempt time has come."""
+        return self.filter(state=Message.State.PENDING, next_attempt_at__lte=now)
+
+    def stuck(self, now, lease: timedelta):
+        """Return messages claimed by a worker that has not reported back within ``lease``."""
+        return self.filter(state=Message.State.SENDING, claimed_at__lt=now - lease)
+
+
+class Message(models.Model):
+    """One email to one recipient, stored before it is sent so that nothing is lost.
+
+    A row is created in the same transaction as the change that causes it; a Celery task sends it
+    and marks it sent only once the mail server has accepted it.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Waiting to be sent")
+        SENDING = "sending", _("Being sent")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    kind = models.CharField(_("kind"), max_length=100, help_text=_("Which email this is."))
+    to_email = models.EmailField(_("to"))
+    subject = models.CharField(_("subject"), max_length=255)
+    body_text = models.TextField(_("plain-text body"))
+    body_html = models.TextField(_("HTML body"), blank=True)
+    headers = models.JSONField(_("extra headers"), default=dict, blank=True)
+    dedupe_key = models.CharField(
+        _("deduplication key"),
+        max_length=200,
+        null=True,
+        blank=True,
+        unique=True,
+        help_text=_("Two messages with the same key are never both queued."),
+    )
+    state = models.CharField(_("state"), max_length=10, choices=State, default=State.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
+    claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    objects = MessageQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("outgoing message")
+        verbose_name_plural = _("outgoing messages")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["state", "next_attempt_at"], name="outbox_state_next_idx"),
+            models.Index(fields=["kind", "created_at"], name="outbox_kind_created_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} to {self.to_email} ({self.get_state_display()})"

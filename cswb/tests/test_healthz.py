@@ -1,0 +1,56 @@
+import pytest
+from django.db.utils import OperationalError
+
+
+def test_it_reports_every_service(client, db):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["database"] == "ok"
+    assert body["cache"] == "ok"
+    assert body["broker"] in {"ok", "eager"}
+    assert body["status"] == "ok"
+    assert "no-cache" in response["Cache-Control"]
+
+
+def test_it_answers_503_when_the_database_is_down(client, db, monkeypatch):
+    def broken(*args, **kwargs):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr("cswb.views._check_database", broken)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json() == {
+        "database": "down",
+        "cache": "ok",
+        "broker": response.json()["broker"],
+        "status": "down",
+    }
+
+
+def test_it_answers_503_when_the_cache_is_down(client, db, monkeypatch):
+    def broken(*args, **kwargs):
+        raise ConnectionError("cache unreachable")
+
+    monkeypatch.setattr("cswb.views.cache.set", broken)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["cache"] == "down"
+
+
+def test_it_answers_503_when_the_broker_is_down(client, db):
+    from cswb.celery import app
+
+    saved = app.conf.task_always_eager, app.conf.broker_url
+    app.conf.task_always_eager, app.conf.broker_url = False, "redis://127.0.0.1:1/0"
+    try:
+        response = client.get("/healthz")
+    finally:
+        app.conf.task_always_eager, app.conf.broker_url = saved
+    assert response.status_code == 503
+    assert response.json()["broker"] == "down"
+
+
+@pytest.mark.parametrize("method", ["post", "put", "delete"])
+def test_it_refuses_other_methods(client, db, method):
+    assert getattr(client, method)("/healthz").status_code == 405

@@ -1,0 +1,27 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+
+from cswb import views
+
+admin.site.site_header = _("CSWB Portal administration")
+admin.site.site_title = _("CSWB Portal")
+admin.site.index_title = _("Run the plan")
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("privacy/", views.privacy, name="privacy"),
+    path("accessibility/", views.accessibility, name="accessibility"),
+    path("contact/", views.contact, name="contact"),
+    path("healthz", views.healthz, name="healthz"),
+    path("action-tables/", include("actiontables.urls")),
+    path("dashboard/", include("indicators.urls")),
+    path("grants/", include("grants.urls")),
+    path("issues/", include("issues.urls")),
+    path("admin/", admin.site.urls),
+]
+
+handler400 = "cswb.views.bad_request"
+handler403 = "cswb.views.permission_denied"
+handler404 = "cswb.views.page_not_found"
+handler500 = "cswb.views.server_error"

@@ -1,0 +1,93 @@
+"""Site-wide pages: home, the footer's statements, the health check and the error pages."""
+
+import logging
+
+from django.core.cache import cache
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
+
+from cswb.celery import app as celery_app
+
+log = logging.getLogger(__name__)
+
+
+@require_safe
+def home(request):
+    return render(request, "home.html")
+
+
+@require_safe
+def privacy(request):
+    return render(request, "pages/privacy.html")
+
+
+@require_safe
+def accessibility(request):
+    return render(request, "pages/accessibility.html")
+
+
+@require_safe
+def contact(request):
+    return render(request, "pages/contact.html")
+
+
+def _check_database() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+    return "ok"
+
+
+def _check_cache() -> str:
+    cache.set("healthz", "ok", 10)
+    if cache.get("healthz") != "ok":
+        raise RuntimeError("the cache did not return what was stored")
+    return "ok"
+
+
+def _check_broker() -> str:
+    if celery_app.conf.task_always_eager:
+        return "eager"
+    with celery_app.connection_for_write() as conn:
+        conn.ensure_connection(max_retries=1, timeout=2)
+    return "ok"
+
+
+@never_cache
+@require_safe
+def healthz(request):
+    """Report the database, cache and broker; answer 503 when any of them is down."""
+    report = {}
+    healthy = True
+    for name, check in (
+        ("database", _check_database),
+        ("cache", _check_cache),
+        ("broker", _check_broker),
+    ):
+        try:
+            report[name] = check()
+        except Exception as exc:  # noqa: BLE001 - any failure means "down", and is reported
+            log.warning("healthz: %s is down: %s", name, exc)
+            report[name] = "down"
+            healthy = False
+    report["status"] = "ok" if healthy else "down"
+    return JsonResponse(report, status=200 if healthy else 503)
+
+
+def bad_request(request, exception=None):
+    return render(request, "400.html", status=400)
+
+
+def permission_denied(request, exception=None):
+    return render(request, "403.html", status=403)
+
+
+def page_not_found(request, exception=None):
+    return render(request, "404.html", status=404)
+
+
+def server_error(request):
+    return render(request, "500.html", status=500)
