@@ -53,6 +53,9 @@ for origin in CSRF_TRUSTED_ORIGINS:
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 if not SITE_URL.startswith(("http://", "https://")):
     raise ImproperlyConfigured(f"SITE_URL={SITE_URL!r} must start with https:// or http://.")
+# Behind a load balancer that sets X-Forwarded-For, rate limits count its last entry instead of
+# the balancer's own address.
+TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", False)
 SITE_NAME = env_str("SITE_NAME", "Halton Community Safety and Well-Being")
 
 INSTALLED_APPS = [

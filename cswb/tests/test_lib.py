@@ -1,0 +1,87 @@
+import time
+from decimal import Decimal
+
+from django import forms
+from django.core import signing
+from django.http import HttpResponse
+from django.test import RequestFactory
+
+from cswb.lib import exports, links
+from cswb.lib.forms import HumanCheckMixin
+from cswb.lib.ratelimit import ratelimit
+
+
+def test_it_escapes_cells_a_spreadsheet_would_run():
+    assert exports.escape_cell("=HYPERLINK(\"x\")") == "'=HYPERLINK(\"x\")"
+    for prefix in ["+", "-", "@", "\t", "\r"]:
+        assert exports.escape_cell(prefix + "1+1") == "'" + prefix + "1+1"
+    assert exports.escape_cell("Oakville") == "Oakville"
+
+
+def test_it_keeps_numbers_as_numbers():
+    assert exports.escape_cell(-3.5) == -3.5
+    assert exports.escape_cell(Decimal("-2")) == Decimal("-2")
+    assert exports.escape_cell(None) is None
+
+
+def test_a_csv_download_is_escaped():
+    response = exports.csv_response("x.csv", ["name", "value"], [["=cmd()", -1], ["ok", 2]])
+    body = b"".join(response.streaming_content).decode()
+    assert response["Content-Disposition"] == 'attachment; filename="x.csv"'
+    assert body.splitlines()[1:] == ["'=cmd(),-1", "ok,2"]
+
+
+def test_a_private_link_reads_back_and_refuses_tampering():
+    token = links.make_token("issue", "CSWB-2026-00042")
+    assert links.read_token("issue", token) == "CSWB-2026-00042"
+    assert links.read_token("grant", token) is None
+    assert links.read_token("issue", token[:-2] + "xx") is None
+
+
+def test_a_private_link_expires(monkeypatch):
+    token = links.make_token("issue", "CSWB-2026-00042")
+    monkeypatch.setattr(time, "time", lambda: 10**10)
+    assert links.read_token("issue", token, max_age=60) is None
+
+
+class _Form(HumanCheckMixin, forms.Form):
+    name = forms.CharField()
+
+
+def _started(seconds_ago: float) -> str:
+    return signing.dumps(time.time() - seconds_ago, salt="form-started")
+
+
+def test_the_human_check_accepts_a_person():
+    form = _Form({"name": "Sam", "website": "", "started": _started(30)})
+    assert form.is_valid(), form.errors
+
+
+def test_the_human_check_refuses_a_filled_honeypot():
+    form = _Form({"name": "Sam", "website": "http://spam", "started": _started(30)})
+    assert not form.is_valid()
+    assert form.errors.as_data()["website"][0].code == "honeypot"
+
+
+def test_the_human_check_refuses_a_form_sent_too_fast():
+    form = _Form({"name": "Sam", "website": "", "started": _started(0)})
+    assert not form.is_valid()
+    assert form.errors.as_data()["started"][0].code == "too_fast"
+
+
+def test_the_human_check_refuses_a_forged_start_time():
+    form = _Form({"name": "Sam", "website": "", "started": "12345"})
+    assert not form.is_valid()
+    assert form.errors.as_data()["started"][0].code == "expired"
+
+
+def test_the_rate_limit_answers_429_past_the_limit(db):
+    view = ratelimit("test", limit=2, window=60)(lambda request: HttpResponse("ok"))
+    factory = RequestFactory()
+    codes = [view(factory.post("/", REMOTE_ADDR="10.0.0.1")).status_code for _ in range(3)]
+    assert codes == [200, 200, 429]
+    assert view(factory.post("/", REMOTE_ADDR="10.0.0.2")).status_code == 200
+    assert view(factory.get("/", REMOTE_ADDR="10.0.0.1")).status_code == 200
+    refused = view(factory.post("/", REMOTE_ADDR="10.0.0.1"))
+    assert refused["Retry-After"] == "60"
+    assert "Too many attempts" in refused.content.decode()
