@@ -1,0 +1,536 @@
+"""Organizations, the System Leadership Group and the action tables of the CSWB plan."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+# A table with no published update for this long is flagged for staff.
+STALE_AFTER = timedelta(days=183)
+
+
+class Zone(models.Model):
+    """One of the plan's four zones of intervention (a fixed list, created by a migration)."""
+
+    class Code(models.TextChoices):
+        SOCIAL_DEVELOPMENT = "social-development", _("Social development")
+        PREVENTION = "prevention", _("Prevention")
+        RISK_INTERVENTION = "risk-intervention", _("Risk intervention")
+        INCIDENT_RESPONSE = "incident-response", _("Incident response")
+
+    code = models.CharField(_("code"), max_length=32, choices=Code.choices, unique=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["order"]
+        verbose_name = _("zone of intervention")
+        verbose_name_plural = _("zones of intervention")
+
+    def __str__(self):
+        return str(self.Code(self.code).label)
+
+    @property
+    def name(self) -> str:
+        return str(self)
+
+
+class Organization(models.Model):
+    class Sector(models.TextChoices):
+        REGIONAL_GOVERNMENT = "regional-government", _("Regional government")
+        POLICE = "police", _("Police")
+        HEALTH = "health", _("Health")
+        HOSPITAL = "hospital", _("Hospital")
+        EDUCATION = "education", _("Education")
+        CHILD_WELFARE = "child-welfare", _("Child welfare")
+        COMMUNITY_AGENCY = "community-agency", _("Community agency")
+        FUNDER = "funder", _("Funder or foundation")
+        MUNICIPALITY = "municipality", _("Municipality")
+        OTHER = "other", _("Other")
+
+    name = models.CharField(
+        _("name"),
+        max_length=200,
+        unique=True,
+        error_messages={"unique": _("An organization with this name already exists.")},
+    )
+    short_name = models.CharField(
+        _("short name"), max_length=40, blank=True, help_text=_("E.g. ROCK, CMHA, HRPS.")
+    )
+    sector = models.CharField(_("sector"), max_length=32, choices=Sector.choices)
+    website = models.URLField(_("website"), blank=True)
+    active = models.BooleanField(
+        _("active"),
+        default=True,
+        help_text=_("Inactive organizations cannot be made the lead of an action table."),
+    )
+    staff_contacts = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="actiontable_organizations",
+        verbose_name=_("staff contacts"),
+        help_text=_(
+            "Portal users who speak for this organization. Those with the action-table lead "
+            "role may keep the key areas and updates of the tables it leads."
+        ),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("organization")
+        verbose_name_plural = _("organizations")
+
+    def __str__(self):
+        if self.short_name and self.short_name != self.name:
+            return f"{self.name} ({self.short_name})"
+        return self.name
+
+    @property
+    def display_name(self) -> str:
+        return self.name
+
+
+class LeadershipSeat(models.Model):
+    """A seat on the System Leadership Group, e.g. "Local hospitals"."""
+
+    name = models.CharField(
+        _("seat"),
+        max_length=200,
+        unique=True,
+        error_messages={"unique": _("A seat with this name already exists.")},
+    )
+    description = models.TextField(_("description"), blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["order", "name"]
+        verbose_name = _("leadership group seat")
+        verbose_name_plural = _("leadership group seats")
+
+    def __str__(self):
+        return self.name
+
+
+class LeadershipMemberQuerySet(models.QuerySet):
+    def current(self, today=None):
+        """Return the members whose term covers ``today``."""
+        today = today or timezone.localdate()
+        return self.filter(
+            Q(term_start__isnull=True) | Q(term_start__lte=today),
+            Q(term_end__isnull=True) | Q(term_end__gte=today),
+        )
+
+
+class LeadershipMember(models.Model):
+    """An organization holding a seat on the System Leadership Group, through a representative."""
+
+    seat = models.ForeignKey(
+        LeadershipSeat, on_delete=models.CASCADE, related_name="members", verbose_name=_("seat")
+    )
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="leadership_seats",
+        verbose_name=_("organization"),
+    )
+    representative = models.CharField(_("representative"), max_length=200, blank=True)
+    representative_title = models.CharField(_("representative's title"), max_length=200, blank=True)
+    term_start = models.DateField(_("term starts"), null=True, blank=True)
+    term_end = models.DateField(_("term ends"), null=True, blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    objects = LeadershipMemberQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["seat__order", "order", "organization__name"]
+        verbose_name = _("leadership group member")
+        verbose_name_plural = _("leadership group members")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["seat", "organization"], name="actiontables_member_seat_org_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(term_end__isnull=True)
+                | Q(term_start__isnull=True)
+                | Q(term_end__gte=models.F("term_start")),
+                name="actiontables_member_term_order",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.organization.name} – {self.seat.name}"
+
+    def clean(self):
+        if self.term_start and self.term_end and self.term_end < self.term_start:
+            raise ValidationError(
+                {"term_end": _("The term cannot end before it starts. Check both dates.")},
+                code="term_order",
+            )
+
+
+class ActionTableQuerySet(models.QuerySet):
+    def public(self):
+        """Return the tables shown to the public (forming tables are not yet announced)."""
+        return self.exclude(status=ActionTable.Status.FORMING)
+
+    def with_published_update_since(self, since):
+        recent = ProgressUpdate.objects.published().filter(table=OuterRef("pk"), date__gte=since)
+        return self.filter(Exists(recent))
+
+    def stale(self, today=None):
+        """Return the non-sunset tables with no published update in the last six months."""
+        today = today or timezone.localdate()
+        recent = ProgressUpdate.objects.published().filter(
+            table=OuterRef("pk"), date__gte=today - STALE_AFTER
+        )
+        return self.exclude(status=ActionTable.Status.SUNSET).exclude(Exists(recent))
+
+
+class ActionTable(models.Model):
+    class Status(models.TextChoices):
+        FORMING = "forming", _("Forming")
+        ACTIVE = "active", _("Active")
+        SUNSET = "sunset", _("Sunset")
+
+    # The life cycle as data: the states a table may move to from each state.
+    TRANSITIONS = {
+        Status.FORMING: {Status.ACTIVE},
+        Status.ACTIVE: {Status.SUNSET},
+        Status.SUNSET: {Status.ACTIVE},
+    }
+
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(
+        _("slug"),
+        max_length=100,
+        unique=True,
+        help_text=_("The last part of the table's web address, e.g. mental-health."),
+        error_messages={
+            "unique": _("Another action table already uses this slug. Choose a different one.")
+        },
+    )
+    summary = models.TextField(_("summary"), help_text=_("What the table is for, in plain words."))
+    priority_issue = models.CharField(
+        _("priority issue"),
+        max_length=300,
+        blank=True,
+        help_text=_("The plan's priority issue the table addresses."),
+    )
+    zones = models.ManyToManyField(
+        Zone, blank=True, related_name="action_tables", verbose_name=_("zones of intervention")
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.FORMING
+    )
+    convened_on = models.DateField(_("date convened"), null=True, blank=True)
+    sunset_on = models.DateField(_("date sunset"), null=True, blank=True)
+    reconvened_on = models.DateField(
+        _("date re-convened"),
+        null=True,
+        blank=True,
+        help_text=_("Set when a sunset table is brought back; the earlier sunset date is kept."),
+    )
+    contact_email = models.EmailField(
+        _("contact email"),
+        blank=True,
+        help_text=_("Where the portal sends residents' issues routed to this table."),
+    )
+    organizations = models.ManyToManyField(
+        Organization,
+        through="ActionTableLead",
+        related_name="led_tables",
+        verbose_name=_("lead organizations"),
+    )
+    members = models.ManyToManyField(
+        Organization,
+        blank=True,
+        related_name="member_of_tables",
+        verbose_name=_("member organizations"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = ActionTableQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("action table")
+        verbose_name_plural = _("action tables")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(sunset_on__isnull=True)
+                | Q(convened_on__isnull=True)
+                | Q(sunset_on__gte=models.F("convened_on")),
+                name="actiontables_table_sunset_after_convened",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="sunset") | Q(sunset_on__isnull=False),
+                name="actiontables_table_sunset_has_date",
+            ),
+            models.CheckConstraint(
+                condition=Q(reconvened_on__isnull=True)
+                | Q(sunset_on__isnull=True)
+                | Q(reconvened_on__gte=models.F("sunset_on")),
+                name="actiontables_table_reconvened_after_sunset",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "name"], name="actiontables_status_name")]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("actiontables:table", kwargs={"slug": self.slug})
+
+    def clean(self):
+        errors = {}
+        if self.convened_on and self.sunset_on and self.sunset_on < self.convened_on:
+            errors["sunset_on"] = ValidationError(
+                _("The sunset date (%(sunset)s) is before the date convened (%(convened)s). "
+                  "Correct one of the two dates."),
+                code="sunset_before_convened",
+                params={"sunset": self.sunset_on, "convened": self.convened_on},
+            )
+        if self.status == self.Status.SUNSET and not self.sunset_on:
+            errors["sunset_on"] = ValidationError(
+                _("A sunset table needs the date it was sunset."), code="sunset_without_date"
+            )
+        if self.status == self.Status.ACTIVE and not self.convened_on:
+            errors["convened_on"] = ValidationError(
+                _("An active table needs the date it was convened."),
+                code="active_without_convened",
+            )
+        if self.reconvened_on:
+            if not self.sunset_on:
+                errors["reconvened_on"] = ValidationError(
+                    _("Only a table that was sunset can be re-convened: enter the sunset date "
+                      "or clear this date."),
+                    code="reconvened_without_sunset",
+                )
+            elif self.reconvened_on < self.sunset_on:
+                errors["reconvened_on"] = ValidationError(
+                    _("A table cannot be re-convened before the date it was sunset."),
+                    code="reconvened_before_sunset",
+                )
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def is_sunset(self) -> bool:
+        return self.status == self.Status.SUNSET
+
+    def can_move_to(self, status: str) -> bool:
+        return status in self.TRANSITIONS.get(self.Status(self.status), set())
+
+    def sunset(self, *, on) -> None:
+        """End the table's work on ``on``."""
+        self._move(self.Status.SUNSET, sunset_on=on)
+
+    def reconvene(self, *, on) -> None:
+        """Bring a sunset table back on ``on``, keeping the date it was sunset."""
+        self._move(self.Status.ACTIVE, reconvened_on=on)
+
+    def _move(self, status, **dates):
+        if not self.can_move_to(status):
+            raise ValidationError(
+                _("A %(old)s table cannot become %(new)s."),
+                code="bad_transition",
+                params={"old": self.get_status_display().lower(),
+                        "new": self.Status(status).label.lower()},
+            )
+        with transaction.atomic():
+            for name, value in dates.items():
+                setattr(self, name, value)
+            self.status = status
+            self.full_clean(exclude=["zones", "organizations", "members"])
+            self.save()
+
+    def notification_emails(self) -> list[str]:
+        """Return who to tell about a resident's issue routed to this table.
+
+        The table's contact email first, then the email of every active staff contact of its
+        lead organizations; no duplicates. Runs one query for the staff contacts.
+        """
+        from django.contrib.auth import get_user_model
+
+        emails = [self.contact_email] if self.contact_email else []
+        users = (
+            get_user_model()
+            .objects.filter(
+                is_active=True,
+                actiontable_organizations__leads__table=self,
+            )
+            .exclude(email="")
+            .order_by("actiontable_organizations__leads__order", "pk")
+            .values_list("email", flat=True)
+        )
+        for email in users:
+            if email.lower() not in {e.lower() for e in emails}:
+                emails.append(email)
+        return emails
+
+
+class ActionTableLead(models.Model):
+    """An organization leading a table; ``order`` states who is named first."""
+
+    table = models.ForeignKey(
+        ActionTable, on_delete=models.CASCADE, related_name="leads", verbose_name=_("action table")
+    )
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="leads",
+        verbose_name=_("organization"),
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["order", "pk"]
+        verbose_name = _("lead organization")
+        verbose_name_plural = _("lead organizations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["table", "organization"], name="actiontables_lead_table_org_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return str(self.organization)
+
+    def clean(self):
+        if self.organization_id and not self.organization.active:
+            raise ValidationError(
+                {"organization": _(
+                    "%(org)s is marked inactive and cannot lead a table. Choose another "
+                    "organization or make this one active first."
+                ) % {"org": self.organization.name}},
+                code="inactive_lead",
+            )
+
+
+class KeyArea(models.Model):
+    """One of a table's key areas of action, in the order the table lists them."""
+
+    table = models.ForeignKey(
+        ActionTable,
+        on_delete=models.CASCADE,
+        related_name="key_areas",
+        verbose_name=_("action table"),
+    )
+    title = models.CharField(_("title"), max_length=300)
+    description = models.TextField(_("description"), blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["order", "pk"]
+        verbose_name = _("key area of action")
+        verbose_name_plural = _("key areas of action")
+
+    def __str__(self):
+        return self.title
+
+
+class ProgressUpdateQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=ProgressUpdate.Status.PUBLISHED)
+
+
+class ProgressUpdate(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+
+    table = models.ForeignKey(
+        ActionTable,
+        on_delete=models.CASCADE,
+        related_name="updates",
+        verbose_name=_("action table"),
+    )
+    date = models.DateField(_("date"), default=timezone.localdate)
+    title = models.CharField(_("title"), max_length=300)
+    body = models.TextField(_("update"))
+    outcomes = models.TextField(_("outcomes"), blank=True, help_text=_("One outcome per line."))
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.DRAFT
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="actiontable_updates",
+        verbose_name=_("author"),
+    )
+    published_at = models.DateTimeField(_("published"), null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = ProgressUpdateQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-date", "-pk"]
+        verbose_name = _("progress update")
+        verbose_name_plural = _("progress updates")
+        indexes = [
+            models.Index(fields=["table", "status", "-date"], name="actiontables_update_recent"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return f"{self.table.get_absolute_url()}#update-{self.pk}"
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == self.Status.PUBLISHED
+
+    def outcome_lines(self) -> list[str]:
+        return [line.strip(" -•\t") for line in self.outcomes.splitlines() if line.strip(" -•\t")]
+
+
+class SubscriptionQuerySet(models.QuerySet):
+    def confirmed(self):
+        return self.filter(confirmed_at__isnull=False, unsubscribed_at__isnull=True)
+
+
+class Subscription(models.Model):
+    """Someone following one table's published updates by email (double opt-in)."""
+
+    table = models.ForeignKey(
+        ActionTable,
+        on_delete=models.CASCADE,
+        related_name="subscriptions",
+        verbose_name=_("action table"),
+    )
+    email = models.EmailField(_("email address"))
+    created_at = models.DateTimeField(_("requested"), auto_now_add=True)
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+    unsubscribed_at = models.DateTimeField(_("unsubscribed"), null=True, blank=True)
+    # Counts confirmation requests so each link is single-use: the token carries the count.
+    nonce = models.PositiveIntegerField(default=0, editable=False)
+
+    objects = SubscriptionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("subscription")
+        verbose_name_plural = _("subscriptions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["table", "email"], name="actiontables_subscription_table_email_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.email} → {self.table}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.confirmed_at is not None and self.unsubscribed_at is None
