@@ -6,6 +6,7 @@ value stops start-up with a message naming the variable (see ``cswb/lib/env.py``
 """
 
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -59,7 +60,6 @@ TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", False)
 SITE_NAME = env_str("SITE_NAME", "Halton Community Safety and Well-Being")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -71,6 +71,14 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "import_export",
     "django_celery_beat",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
+    "auditlog",
+    "csp",
+    # After auditlog, so that the admin's autodiscovery sees which models are audited.
+    "cswb.apps.PortalAdminConfig",
     "cswb",
     "cswb.accounts",
     "cswb.outbox",
@@ -82,14 +90,19 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "auditlog.middleware.AuditlogMiddleware",
+    # Last, as django-axes asks: it turns a lock-out raised during sign-in into its response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "cswb.urls"
@@ -116,7 +129,27 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
-LOGIN_URL = "admin:login"
+LOGIN_URL = "accounts:login"
+
+AUTHENTICATION_BACKENDS = [
+    # First: refuses sign-in for a locked-out account or address before checking the password.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Staff sign in with a password and a second factor (TOTP app or a recovery code). Tests turn
+# this off by default so that force_login works; the sign-in tests turn it back on.
+ADMIN_REQUIRE_2FA = env_bool("ADMIN_REQUIRE_2FA", True)
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Halton CSWB Portal")
+RECOVERY_CODE_COUNT = 10
+
+# django-axes: after 5 failed sign-ins, the account and the address are each locked for a while.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+AXES_USERNAME_FORM_FIELD = "username"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -181,6 +214,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "cswb.outbox.tasks.requeue_stale",
         "schedule": 120.0,
     },
+    # grants: remind award contacts of reports coming due, tell staff about overdue ones.
+    "grants-report-reminders": {
+        "task": "grants.tasks.send_report_reminders",
+        "schedule": 60 * 60 * 6.0,
+    },
 }
 
 EMAIL_CONFIG = env_email("EMAIL_URL")
@@ -227,7 +265,7 @@ IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 2, minimum=60)
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 30, minimum=60)
 SESSION_SAVE_EVERY_REQUEST = True  # the age above then counts from the last request
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -243,6 +281,39 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 
+# Content Security Policy: no inline scripts or styles anywhere; every asset comes from here.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
+# Audit trail (django-auditlog): every model is tracked except those listed, which hold no plan
+# data or would copy secrets into the log.
+AUDITLOG_INCLUDE_ALL_MODELS = True
+AUDITLOG_EXCLUDE_TRACKING_MODELS = (
+    "sessions",
+    "contenttypes",
+    "admin",
+    "axes",
+    "auditlog",
+    "django_celery_beat.periodictasks",
+    "django_celery_beat.solarschedule",
+    "otp_totp",
+    "otp_static",
+    "outbox.message",
+)
+AUDITLOG_EXCLUDE_TRACKING_FIELDS = ("password", "last_login", "key", "token")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -253,6 +324,8 @@ LOGGING = {
 }
 
 if TESTING:
+    ADMIN_REQUIRE_2FA = env_bool("ADMIN_REQUIRE_2FA", False)
+    AXES_ENABLED = False  # the sign-in tests turn it on; elsewhere client.login needs no request
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     # Tests start eager; the worker fixture switches a test to a real worker over Redis.

@@ -3,6 +3,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from cswb import views
+from cswb.accounts import views as views_accounts
 
 admin.site.site_header = _("CSWB Portal administration")
 admin.site.site_title = _("CSWB Portal")
@@ -18,6 +19,8 @@ urlpatterns = [
     path("dashboard/", include("indicators.urls")),
     path("grants/", include("grants.urls")),
     path("issues/", include("issues.urls")),
+    path("staff/", include("cswb.accounts.urls")),
+    path("admin/logout/", views_accounts.logout_view),
     path("admin/", admin.site.urls),
 ]
 

@@ -1,0 +1,36 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=16,
+        help_text=_(
+            "The 6-digit code from your authenticator app, or one of your recovery codes."
+        ),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
+    )
+
+    def clean_code(self):
+        return "".join(self.cleaned_data["code"].split()).lower()
+
+
+class SetupForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code from your app"),
+        max_length=6,
+        min_length=6,
+        help_text=_("After adding the key to your app, type the 6-digit code it shows."),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+    def clean_code(self):
+        code = "".join(self.cleaned_data["code"].split())
+        if not code.isdigit():
+            raise forms.ValidationError(
+                _("The code is 6 digits, with no letters."), code="not_digits"
+            )
+        return code

@@ -1,0 +1,41 @@
+"""The admin site staff use to run the plan."""
+
+from urllib.parse import urlencode
+
+from auditlog.mixins import AuditlogHistoryAdminMixin
+from auditlog.registry import auditlog
+from django.conf import settings
+from django.contrib import admin
+from django.shortcuts import redirect
+from django.urls import reverse
+
+
+class PortalAdminSite(admin.AdminSite):
+    """Require a second factor, sign in through the portal's own pages, show audit history.
+
+    Every ModelAdmin registered here gains an "Audit log" view listing who changed what, when,
+    from what to what (django-auditlog), so no app has to remember to add it.
+    """
+
+    def has_permission(self, request):
+        if not super().has_permission(request):
+            return False
+        if settings.ADMIN_REQUIRE_2FA:
+            return request.user.is_verified()
+        return True
+
+    def login(self, request, extra_context=None):
+        query = urlencode({"next": request.GET.get("next") or reverse("admin:index")})
+        return redirect(f"{reverse('accounts:login')}?{query}")
+
+    def register(self, model_or_iterable, admin_class=None, **options):
+        models = [model_or_iterable] if isinstance(model_or_iterable, type) else model_or_iterable
+        for model in models:
+            model_admin = admin_class or admin.ModelAdmin
+            if auditlog.contains(model) and not issubclass(model_admin, AuditlogHistoryAdminMixin):
+                model_admin = type(
+                    model_admin.__name__,
+                    (AuditlogHistoryAdminMixin, model_admin),
+                    {"show_auditlog_history_link": True, "__module__": model_admin.__module__},
+                )
+            super().register(model, model_admin, **options)
