@@ -9,6 +9,7 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -41,6 +42,9 @@ if not SECRET_KEY:
             "python -c 'import secrets; print(secrets.token_urlsafe(50))'."
         )
     SECRET_KEY = "dev-only-insecure-key-" + "x" * 40  # noqa: S105 - laptop default only
+
+# Old keys still accepted for signatures while a rotation is under way (see SECURITY.md).
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -214,12 +218,27 @@ CELERY_BEAT_SCHEDULE = {
         "task": "cswb.outbox.tasks.requeue_stale",
         "schedule": 120.0,
     },
+    # Indicators: fetch the remote sources and recompute the dashboard every night.
+    "indicators-nightly-refresh": {
+        "task": "indicators.tasks.nightly_refresh",
+        "schedule": crontab(hour=3, minute=15),
+    },
+    # issues: remove residents' contact details once an issue has been closed long enough.
+    "issues-remove-expired-contacts": {
+        "task": "issues.tasks.remove_expired_contact_details",
+        "schedule": 60 * 60 * 24.0,
+    },
     # grants: remind award contacts of reports coming due, tell staff about overdue ones.
     "grants-report-reminders": {
         "task": "grants.tasks.send_report_reminders",
         "schedule": 60 * 60 * 6.0,
     },
 }
+
+# Outgoing mail (cswb/outbox) and residents' issues (issues).
+OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 8, minimum=1)
+OUTBOX_RETRY_BASE_SECONDS = env_int("OUTBOX_RETRY_BASE_SECONDS", 30, minimum=1)
+ISSUES_CONTACT_RETENTION_MONTHS = env_int("ISSUES_CONTACT_RETENTION_MONTHS", 24, minimum=1)
 
 EMAIL_CONFIG = env_email("EMAIL_URL")
 globals().update(EMAIL_CONFIG)
@@ -264,6 +283,11 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 
+# Indicators: data files (uploads and remote sources) over this size are refused, and a remote
+# source that does not answer within the timeout (seconds) keeps its previous data.
+INDICATORS_MAX_UPLOAD_BYTES = env_int("INDICATORS_MAX_UPLOAD_MB", 25, minimum=1) * 1024 * 1024
+INDICATORS_FETCH_TIMEOUT = env_int("INDICATORS_FETCH_TIMEOUT", 30, minimum=1)
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 30, minimum=60)
 SESSION_SAVE_EVERY_REQUEST = True  # the age above then counts from the last request
@@ -274,7 +298,7 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^livez$"]
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)

@@ -4,7 +4,7 @@ import logging
 
 from django.core.cache import cache
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
@@ -32,6 +32,12 @@ def accessibility(request):
 @require_safe
 def contact(request):
     return render(request, "pages/contact.html")
+
+
+@require_safe
+def livez(request):
+    """Answer as fast as the web process can: liveness for the balancer, baseline for benches."""
+    return HttpResponse("ok", content_type="text/plain")
 
 
 def _check_database() -> str:
