@@ -9,7 +9,13 @@ class CswbConfig(AppConfig):
     default = True
 
     def ready(self):
+        from django.db.models.signals import m2m_changed, post_delete, post_save
+
         from cswb import checks  # noqa: F401 - registers the system checks
+        from cswb.lib.pagecache import bump_on_public_change
+
+        for signal in (post_save, post_delete, m2m_changed):
+            signal.connect(bump_on_public_change, dispatch_uid=f"pagecache.{signal}")
 
 
 class PortalAdminConfig(admin_apps.AdminConfig):

@@ -4,17 +4,20 @@ import logging
 
 from django.core.cache import cache
 from django.db import connection
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from cswb.celery import app as celery_app
+from cswb.lib.pagecache import public_page
 
 log = logging.getLogger(__name__)
 
 
 @require_safe
+@public_page
 def home(request):
     return render(request, "home.html")
 
@@ -38,6 +41,11 @@ def contact(request):
 def livez(request):
     """Answer as fast as the web process can: liveness for the balancer, baseline for benches."""
     return HttpResponse("ok", content_type="text/plain")
+
+
+@require_safe
+def favicon(request):
+    return HttpResponsePermanentRedirect(static("img/favicon.svg"))
 
 
 def _check_database() -> str:

@@ -56,7 +56,7 @@ def test_it_refuses_other_methods(client, db, method):
     assert getattr(client, method)("/healthz").status_code == 405
 
 
-def test_livez_answers_without_touching_services(client, django_assert_num_queries):
+def test_livez_answers_without_touching_services(client, db, django_assert_num_queries):
     with django_assert_num_queries(0):
         response = client.get("/livez")
     assert response.status_code == 200
