@@ -12,6 +12,17 @@ from django.utils.translation import gettext_lazy as _
 
 # A table with no published update for this long is flagged for staff.
 STALE_AFTER = timedelta(days=183)
+# Slugs taken by the app's own pages (see urls.py).
+RESERVED_SLUGS = frozenset({"leadership-group", "feed", "follow", "unsubscribe"})
+
+
+def validate_table_slug(value):
+    if value in RESERVED_SLUGS:
+        raise ValidationError(
+            _("“%(slug)s” is the address of another page of the portal. Choose a different slug."),
+            code="reserved_slug",
+            params={"slug": value},
+        )
 
 
 class Zone(models.Model):
@@ -96,6 +107,15 @@ class Organization(models.Model):
         return self.name
 
 
+class LeadershipSeatQuerySet(models.QuerySet):
+    def with_current_members(self, today=None):
+        """Prefetch each seat's current members and their organizations (two queries in all)."""
+        members = LeadershipMember.objects.current(today).select_related("organization")
+        return self.prefetch_related(
+            models.Prefetch("members", queryset=members, to_attr="current_members")
+        )
+
+
 class LeadershipSeat(models.Model):
     """A seat on the System Leadership Group, e.g. "Local hospitals"."""
 
@@ -107,6 +127,8 @@ class LeadershipSeat(models.Model):
     )
     description = models.TextField(_("description"), blank=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    objects = LeadershipSeatQuerySet.as_manager()
 
     class Meta:
         ordering = ["order", "name"]
@@ -179,6 +201,29 @@ class ActionTableQuerySet(models.QuerySet):
         """Return the tables shown to the public (forming tables are not yet announced)."""
         return self.exclude(status=ActionTable.Status.FORMING)
 
+    def for_listing(self):
+        """Return public tables with leads, zones and last update date, in three queries."""
+        leads = ActionTableLead.objects.select_related("organization")
+        return (
+            self.public()
+            .annotate(
+                last_published=models.Max(
+                    "updates__date", filter=Q(updates__status=ProgressUpdate.Status.PUBLISHED)
+                )
+            )
+            .prefetch_related(models.Prefetch("leads", queryset=leads), "zones")
+        )
+
+    def for_page(self):
+        """Return tables with everything a table page shows prefetched (a fixed query count)."""
+        leads = ActionTableLead.objects.select_related("organization")
+        return self.prefetch_related(
+            models.Prefetch("leads", queryset=leads),
+            models.Prefetch("members", queryset=Organization.objects.order_by("name")),
+            "zones",
+            "key_areas",
+        )
+
     def with_published_update_since(self, since):
         recent = ProgressUpdate.objects.published().filter(table=OuterRef("pk"), date__gte=since)
         return self.filter(Exists(recent))
@@ -210,6 +255,7 @@ class ActionTable(models.Model):
         _("slug"),
         max_length=100,
         unique=True,
+        validators=[validate_table_slug],
         help_text=_("The last part of the table's web address, e.g. mental-health."),
         error_messages={
             "unique": _("Another action table already uses this slug. Choose a different one.")
@@ -301,11 +347,6 @@ class ActionTable(models.Model):
             errors["sunset_on"] = ValidationError(
                 _("A sunset table needs the date it was sunset."), code="sunset_without_date"
             )
-        if self.status == self.Status.ACTIVE and not self.convened_on:
-            errors["convened_on"] = ValidationError(
-                _("An active table needs the date it was convened."),
-                code="active_without_convened",
-            )
         if self.reconvened_on:
             if not self.sunset_on:
                 errors["reconvened_on"] = ValidationError(
@@ -350,6 +391,10 @@ class ActionTable(models.Model):
             self.status = status
             self.full_clean(exclude=["zones", "organizations", "members"])
             self.save()
+
+    def related_indicators(self) -> list:
+        """Return the indicators the table aims to move (none until that relation exists)."""
+        return []
 
     def notification_emails(self) -> list[str]:
         """Return who to tell about a resident's issue routed to this table.
@@ -513,6 +558,7 @@ class Subscription(models.Model):
     created_at = models.DateTimeField(_("requested"), auto_now_add=True)
     confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
     unsubscribed_at = models.DateTimeField(_("unsubscribed"), null=True, blank=True)
+    last_sent_at = models.DateTimeField(_("last emailed"), null=True, blank=True, editable=False)
     # Counts confirmation requests so each link is single-use: the token carries the count.
     nonce = models.PositiveIntegerField(default=0, editable=False)
 

@@ -1,7 +1,124 @@
-from django.shortcuts import render
-from django.views.decorators.http import require_safe
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_safe
+
+from actiontables import permissions, services
+from actiontables.forms import FollowForm, ZoneFilterForm
+from actiontables.models import ActionTable, LeadershipSeat, ProgressUpdate, Zone
+from cswb.lib.ratelimit import ratelimit
+
+TABLES_PER_PAGE = 20
+UPDATES_PER_PAGE = 10
+
+
+def _public_table(request, slug) -> ActionTable:
+    """Return the table at ``slug``; a forming table is shown only to staff who may see it."""
+    table = get_object_or_404(ActionTable.objects.for_page(), slug=slug)
+    if table.status == ActionTable.Status.FORMING and not permissions.can_view_table(
+        request.user, table
+    ):
+        raise Http404
+    return table
 
 
 @require_safe
 def index(request):
-    return render(request, "actiontables/index.html")
+    form = ZoneFilterForm(request.GET or None)
+    zone = form.cleaned_data["zone"] if form.is_valid() else ""
+    tables = ActionTable.objects.for_listing()
+    if zone:
+        tables = tables.filter(zones__code=zone)
+    active = tables.filter(status=ActionTable.Status.ACTIVE).order_by("name")
+    page = Paginator(active, TABLES_PER_PAGE).get_page(request.GET.get("page"))
+    sunset = tables.filter(status=ActionTable.Status.SUNSET).order_by("-sunset_on", "name")
+    context = {
+        "form": form,
+        "zone": zone,
+        "zone_label": Zone.Code(zone).label if zone else "",
+        "page": page,
+        "sunset_tables": sunset,
+    }
+    return render(request, "actiontables/index.html", context, status=400 if form.errors else 200)
+
+
+@require_safe
+def table(request, slug):
+    table = _public_table(request, slug)
+    updates = ProgressUpdate.objects.published().filter(table=table)
+    page = Paginator(updates, UPDATES_PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "table": table,
+        "page": page,
+        "indicators": table.related_indicators(),
+    }
+    return render(request, "actiontables/table.html", context)
+
+
+@require_safe
+def leadership(request):
+    seats = LeadershipSeat.objects.with_current_members()
+    return render(request, "actiontables/leadership.html", {"seats": seats})
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@ratelimit("actiontables.follow", limit=10, window=3600)
+def follow(request, slug):
+    table = _public_table(request, slug)
+    if request.method == "POST":
+        form = FollowForm(request.POST)
+        if form.is_valid():
+            services.subscription_request(table=table, email=form.cleaned_data["email"])
+            return redirect("actiontables:follow_sent", slug=table.slug)
+    else:
+        form = FollowForm()
+    status = 400 if form.errors else 200
+    return render(
+        request, "actiontables/follow.html", {"table": table, "form": form}, status=status
+    )
+
+
+@require_safe
+def follow_sent(request, slug):
+    table = _public_table(request, slug)
+    return render(request, "actiontables/follow_sent.html", {"table": table})
+
+
+def _link_problem(request, problem: services.LinkProblem, *, action: str):
+    subscription = problem.subscription
+    status = 200 if problem.reason in {"used"} else 400
+    context = {
+        "reason": problem.reason,
+        "action": action,
+        "table": subscription.table if subscription else None,
+    }
+    return render(request, "actiontables/link_problem.html", context, status=status)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def follow_confirm(request, token):
+    """Show a button on GET (mail scanners follow links) and confirm on POST."""
+    try:
+        if request.method == "POST":
+            subscription = services.subscription_confirm(token=token)
+            return render(request, "actiontables/follow_done.html", {"subscription": subscription})
+        subscription = services.subscription_from_confirm_token(token)
+    except services.LinkProblem as problem:
+        return _link_problem(request, problem, action="confirm")
+    return render(request, "actiontables/follow_confirm.html", {"subscription": subscription})
+
+
+@csrf_exempt  # RFC 8058 one-click unsubscribe POSTs come from mail providers, without a CSRF token
+@require_http_methods(["GET", "HEAD", "POST"])
+def unsubscribe(request, token):
+    try:
+        if request.method == "POST":
+            subscription = services.subscription_cancel(token=token)
+            return render(
+                request, "actiontables/unsubscribe_done.html", {"subscription": subscription}
+            )
+        subscription = services.subscription_from_unsubscribe_token(token)
+    except services.LinkProblem as problem:
+        return _link_problem(request, problem, action="unsubscribe")
+    return render(request, "actiontables/unsubscribe.html", {"subscription": subscription})

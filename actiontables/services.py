@@ -1,0 +1,210 @@
+"""Writes with side effects: publishing updates, following tables, mailing subscribers."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from actiontables.models import ActionTable, ProgressUpdate, Subscription
+from cswb.lib.links import make_token, read_token
+from cswb.outbox.services import message_queue
+
+CONFIRM_PURPOSE = "actiontables.follow"
+UNSUBSCRIBE_PURPOSE = "actiontables.unsubscribe"
+CONFIRM_MAX_AGE = 60 * 60 * 24 * 7
+# An unsubscribe link must keep working in an old email.
+UNSUBSCRIBE_MAX_AGE = 60 * 60 * 24 * 365 * 10
+# A second confirmation email to the same address is not sent sooner than this.
+RESEND_AFTER = timedelta(minutes=10)
+
+
+def absolute(path: str) -> str:
+    return f"{settings.SITE_URL}{path}"
+
+
+# Progress updates ------------------------------------------------------------------------------
+
+
+def progress_update_save(*, update: ProgressUpdate, author=None) -> ProgressUpdate:
+    """Save ``update``; when it is published for the first time, mail the table's followers.
+
+    The mail goes out from a Celery task queued after the transaction commits, so a rolled-back
+    save sends nothing.
+    """
+    if update.author_id is None and author is not None and author.is_authenticated:
+        update.author = author
+    first_publication = update.is_published and update.published_at is None
+    if first_publication:
+        update.published_at = timezone.now()
+    update.save()
+    if first_publication:
+        from actiontables import tasks
+
+        update_id = update.pk
+        transaction.on_commit(lambda: tasks.notify_followers.delay(update_id))
+    return update
+
+
+def progress_update_notify(*, update_id: int) -> int:
+    """Queue one email per confirmed follower of the update's table; return how many were new.
+
+    Each email carries a dedupe key made of the update and the subscription, so running this
+    twice (a retried task, an update published, withdrawn and published again) mails nobody twice.
+    """
+    update = (
+        ProgressUpdate.objects.select_related("table")
+        .filter(pk=update_id, status=ProgressUpdate.Status.PUBLISHED)
+        .first()
+    )
+    if update is None:
+        return 0
+    queued = 0
+    subscriptions = Subscription.objects.confirmed().filter(table=update.table_id).order_by("pk")
+    for subscription in subscriptions.iterator():
+        with transaction.atomic():
+            unsubscribe_url = unsubscribe_link(subscription)
+            message = message_queue(
+                to=subscription.email,
+                template="actiontables-update",
+                context={
+                    "table": update.table,
+                    "update": update,
+                    "update_url": absolute(update.get_absolute_url()),
+                    "unsubscribe_url": unsubscribe_url,
+                },
+                kind="actiontables.update",
+                dedupe_key=f"actiontables.update:{update.pk}:sub:{subscription.pk}",
+                headers={
+                    "List-Unsubscribe": f"<{unsubscribe_url}>",
+                    "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+                },
+            )
+        if message is not None:
+            queued += 1
+    return queued
+
+
+# Following a table -------------------------------------------------------------------------------
+
+
+def confirm_link(subscription: Subscription) -> str:
+    token = make_token(CONFIRM_PURPOSE, f"{subscription.pk}:{subscription.nonce}")
+    return absolute(reverse("actiontables:follow_confirm", kwargs={"token": token}))
+
+
+def unsubscribe_link(subscription: Subscription) -> str:
+    token = make_token(UNSUBSCRIBE_PURPOSE, str(subscription.pk))
+    return absolute(reverse("actiontables:unsubscribe", kwargs={"token": token}))
+
+
+def subscription_request(*, table: ActionTable, email: str, now=None) -> Subscription:
+    """Record a request to follow ``table`` and email the address a confirmation link.
+
+    An address that already follows the table gets a reminder instead (the page shown is the
+    same either way, so the form does not reveal who follows what). A new request makes earlier
+    confirmation links void.
+    """
+    now = now or timezone.now()
+    email = email.strip().lower()
+    with transaction.atomic():
+        subscription, created = Subscription.objects.select_for_update().get_or_create(
+            table=table, email=email
+        )
+        recently_mailed = (
+            not created
+            and subscription.last_sent_at is not None
+            and now - subscription.last_sent_at < RESEND_AFTER
+        )
+        if recently_mailed:
+            return subscription
+        if subscription.is_active:
+            template, kind = "actiontables-already-following", "actiontables.already_following"
+            context = {"table": table, "unsubscribe_url": unsubscribe_link(subscription)}
+        else:
+            subscription.nonce += 1
+            subscription.confirmed_at = None
+            subscription.unsubscribed_at = None
+            template, kind = "actiontables-confirm", "actiontables.confirm"
+            context = {
+                "table": table,
+                "confirm_url": confirm_link(subscription),
+                "valid_days": CONFIRM_MAX_AGE // 86400,
+            }
+        subscription.last_sent_at = now
+        subscription.save()
+        message_queue(
+            to=email,
+            template=template,
+            context=context,
+            kind=kind,
+            dedupe_key=f"{kind}:{subscription.pk}:{subscription.nonce}:{now.timestamp()}",
+        )
+    return subscription
+
+
+class LinkProblem(Exception):
+    """A follow or unsubscribe link that cannot be used; ``reason`` says why."""
+
+    def __init__(self, reason: str, subscription: Subscription | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.subscription = subscription
+
+
+def subscription_from_confirm_token(token: str) -> Subscription:
+    """Return the subscription a confirmation link names, or raise LinkProblem.
+
+    Reasons: "invalid" (tampered or expired), "used" (already confirmed), "replaced" (a newer
+    link was sent), "unsubscribed" (the address has since stopped following).
+    """
+    value = read_token(CONFIRM_PURPOSE, token, max_age=CONFIRM_MAX_AGE)
+    try:
+        pk, nonce = (int(part) for part in (value or "").split(":"))
+    except ValueError:
+        raise LinkProblem("invalid") from None
+    subscription = Subscription.objects.select_related("table").filter(pk=pk).first()
+    if subscription is None:
+        raise LinkProblem("invalid")
+    if subscription.nonce != nonce:
+        raise LinkProblem("replaced", subscription)
+    if subscription.unsubscribed_at is not None:
+        raise LinkProblem("unsubscribed", subscription)
+    if subscription.confirmed_at is not None:
+        raise LinkProblem("used", subscription)
+    return subscription
+
+
+def subscription_confirm(*, token: str) -> Subscription:
+    """Confirm the subscription in ``token``; raise LinkProblem when the link cannot be used."""
+    with transaction.atomic():
+        subscription = subscription_from_confirm_token(token)
+        # Only one of two simultaneous clicks confirms.
+        confirmed = Subscription.objects.filter(
+            pk=subscription.pk, nonce=subscription.nonce, confirmed_at__isnull=True
+        ).update(confirmed_at=timezone.now())
+        if confirmed != 1:
+            raise LinkProblem("used", subscription)
+        subscription.refresh_from_db()
+    return subscription
+
+
+def subscription_from_unsubscribe_token(token: str) -> Subscription:
+    value = read_token(UNSUBSCRIBE_PURPOSE, token, max_age=UNSUBSCRIBE_MAX_AGE)
+    if not value or not value.isdigit():
+        raise LinkProblem("invalid")
+    subscription = Subscription.objects.select_related("table").filter(pk=int(value)).first()
+    if subscription is None:
+        raise LinkProblem("invalid")
+    return subscription
+
+
+def subscription_cancel(*, token: str) -> Subscription:
+    """Stop the subscription in ``token``; doing it twice is harmless."""
+    subscription = subscription_from_unsubscribe_token(token)
+    Subscription.objects.filter(pk=subscription.pk, unsubscribed_at__isnull=True).update(
+        unsubscribed_at=timezone.now()
+    )
+    subscription.refresh_from_db()
+    return subscription
