@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.db.models import Count, Max, Prefetch, Q
 from django.forms.models import BaseInlineFormSet
 from django.utils import timezone
@@ -54,6 +55,7 @@ class OrganizationAdmin(ManagerOnlyMixin, ImportExportModelAdmin):
     list_filter = ("sector", "active")
     search_fields = ("name", "short_name", "website")
     filter_horizontal = ("staff_contacts",)
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fields = ("name", "short_name", "sector", "website", "active", "staff_contacts")
 
     def get_queryset(self, request):
@@ -120,10 +122,15 @@ class LeadFormSet(BaseInlineFormSet):
         super().clean()
         if any(self.errors):
             return
+        # A user who may only view the leads gets read-only forms: count the stored rows then.
         kept = [
             form
             for form in self.forms
-            if form.cleaned_data.get("organization") and not form.cleaned_data.get("DELETE")
+            if not form.cleaned_data.get("DELETE")
+            and (
+                form.cleaned_data.get("organization")
+                or ("organization" not in form.fields and form.instance.pk)
+            )
         ]
         if not kept:
             raise ValidationError(
@@ -137,9 +144,11 @@ class TableStructureInlineMixin:
     """Leads and members: shown to whoever sees the table, changed by administrators only."""
 
     def has_view_permission(self, request, obj=None):
-        return permissions.can_view_table(request.user, obj) if obj else (
-            permissions.is_manager(request.user)
-        )
+        # Without an object (the inline's queryset) answer for the admin page as a whole; the
+        # table itself was already checked by ActionTableAdmin.
+        if obj is None:
+            return permissions.can_view_tables_admin(request.user)
+        return permissions.can_view_table(request.user, obj)
 
     def has_add_permission(self, request, obj=None):
         return permissions.is_manager(request.user)
@@ -156,12 +165,14 @@ class TableContentInlineMixin:
 
     def _may_edit(self, request, obj):
         if obj is None:
-            return permissions.is_manager(request.user)
+            return permissions.is_manager(request.user) or bool(
+                permissions.lead_table_ids(request.user)
+            )
         return permissions.can_edit_table_content(request.user, obj)
 
     def has_view_permission(self, request, obj=None):
         if obj is None:
-            return permissions.is_manager(request.user)
+            return permissions.can_view_tables_admin(request.user)
         return permissions.can_view_table(request.user, obj)
 
     def has_add_permission(self, request, obj=None):

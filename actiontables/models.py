@@ -446,7 +446,10 @@ class ActionTableLead(models.Model):
         ]
 
     def __str__(self):
-        return str(self.organization)
+        return _("%(organization)s, lead of %(table)s") % {
+            "organization": self.organization.name,
+            "table": self.table.name,
+        }
 
     def clean(self):
         if self.organization_id and not self.organization.active:

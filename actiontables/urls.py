@@ -1,6 +1,7 @@
 from django.urls import path
 
 from actiontables import feeds, views
+from cswb.lib.pagecache import public_page
 
 app_name = "actiontables"
 
@@ -8,11 +9,11 @@ app_name = "actiontables"
 urlpatterns = [
     path("", views.index, name="index"),
     path("leadership-group/", views.leadership, name="leadership"),
-    path("feed/", feeds.UpdatesFeed(), name="feed"),
+    path("feed/", public_page(feeds.UpdatesFeed()), name="feed"),
     path("follow/confirm/<str:token>/", views.follow_confirm, name="follow_confirm"),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
     path("<slug:slug>/", views.table, name="table"),
-    path("<slug:slug>/feed/", feeds.TableUpdatesFeed(), name="table_feed"),
+    path("<slug:slug>/feed/", public_page(feeds.TableUpdatesFeed()), name="table_feed"),
     path("<slug:slug>/follow/", views.follow, name="follow"),
     path("<slug:slug>/follow/sent/", views.follow_sent, name="follow_sent"),
 ]

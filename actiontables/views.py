@@ -7,6 +7,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from actiontables import permissions, services
 from actiontables.forms import FollowForm, ZoneFilterForm
 from actiontables.models import ActionTable, LeadershipSeat, ProgressUpdate, Zone
+from cswb.lib.pagecache import public_page
 from cswb.lib.ratelimit import ratelimit
 
 TABLES_PER_PAGE = 20
@@ -24,6 +25,7 @@ def _public_table(request, slug) -> ActionTable:
 
 
 @require_safe
+@public_page
 def index(request):
     form = ZoneFilterForm(request.GET or None)
     zone = form.cleaned_data["zone"] if form.is_valid() else ""
@@ -44,6 +46,7 @@ def index(request):
 
 
 @require_safe
+@public_page
 def table(request, slug):
     table = _public_table(request, slug)
     updates = ProgressUpdate.objects.published().filter(table=table)
@@ -57,6 +60,7 @@ def table(request, slug):
 
 
 @require_safe
+@public_page
 def leadership(request):
     seats = LeadershipSeat.objects.with_current_members()
     return render(request, "actiontables/leadership.html", {"seats": seats})
