@@ -6,4 +6,16 @@ app_name = "grants"
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path("apply/<slug:round_slug>/", views.apply, name="apply"),
+    path("apply/continue/<str:token>/", views.resume, name="resume"),
+    path("applications/<str:token>/", views.status, name="status"),
+    path("applications/<str:token>/withdraw/", views.withdraw, name="withdraw"),
+    path(
+        "applications/<str:token>/files/<int:pk>/",
+        views.applicant_attachment,
+        name="applicant_attachment",
+    ),
+    path("attachments/<int:pk>/", views.attachment, name="attachment"),
+    path("funded/<int:year>/", views.funded, name="funded"),
+    path("funded/<int:year>/programs.csv", views.funded_csv, name="funded_csv"),
 ]

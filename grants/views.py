@@ -1,7 +1,327 @@
-from django.shortcuts import render
-from django.views.decorators.http import require_safe
+"""Public grant pages: intake status, the application form, private links, funded programs."""
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from cswb.lib.exports import csv_response
+from cswb.lib.links import read_token
+from cswb.lib.ratelimit import ratelimit
+from grants import permissions, services
+from grants.forms import ApplicationForm, WithdrawForm
+from grants.models import Application, Attachment, Award, Round
+from grants.workflow import FUNDED_STATES, State
+from indicators.models import Geography
+
+
+def _application_from_token(token: str) -> Application | None:
+    public_id = read_token(services.LINK_PURPOSE, token, max_age=services.LINK_MAX_AGE)
+    if public_id is None:
+        return None
+    return (
+        Application.objects.select_related("round", "round__fund")
+        .filter(public_id=public_id)
+        .first()
+    )
+
+
+def _bad_link(request):
+    return render(request, "grants/link_invalid.html", status=404)
 
 
 @require_safe
 def index(request):
-    return render(request, "grants/index.html")
+    now = timezone.now()
+    rounds = list(Round.objects.select_related("fund").order_by("opens_at"))
+    for round_ in rounds:
+        round_.current_status = round_.status(now)
+        round_.status_label = Round.Status(round_.current_status).label
+    open_rounds = [r for r in rounds if r.current_status == Round.Status.OPEN]
+    upcoming = [r for r in rounds if r.current_status == Round.Status.UPCOMING]
+    closed = [r for r in rounds if r.current_status == Round.Status.CLOSED]
+    years = sorted(
+        {
+            r.funding_year
+            for r in Round.objects.filter(applications__state__in=FUNDED_STATES).distinct()
+        }
+        | {r.funding_year for r in closed if r.results_note},
+        reverse=True,
+    )
+    return render(
+        request,
+        "grants/index.html",
+        {
+            "open_rounds": open_rounds,
+            "next_round": upcoming[0] if upcoming else None,
+            "last_closed": closed[-1] if closed else None,
+            "rounds": list(reversed(rounds)),
+            "funded_years": years,
+            "now": now,
+        },
+    )
+
+
+def _form_page(request, round_, form, application=None, status=200):
+    return render(
+        request,
+        "grants/apply.html",
+        {
+            "round": round_,
+            "form": form,
+            "application": application,
+            "is_open": round_.is_open(),
+            "municipality_count": Geography.objects.municipalities().count(),
+        },
+        status=status,
+    )
+
+
+def _handle_post(request, round_, application=None):
+    """Validate, save the draft, then submit when asked; keep what was typed on every error."""
+    submitting = request.POST.get("action") == "submit"
+    form = ApplicationForm(
+        request.POST, request.FILES, instance=application, round=round_, submitting=submitting
+    )
+    if application is None and not round_.is_open():
+        form.is_valid()
+        form.add_error(
+            None,
+            _("Intake for %(round)s is not open, so no application can be started or submitted.")
+            % {"round": round_.name},
+        )
+        return _form_page(request, round_, form, status=409)
+    if not form.is_valid():
+        return _form_page(request, round_, form, application)
+    try:
+        application = services.application_save_draft(
+            round=round_,
+            fields=form.model_fields(),
+            municipalities=form.cleaned_data.get("municipalities") or [],
+            budget=form.cleaned_data["budget"],
+            uploads=form.cleaned_data.get("attachments") or [],
+            remove_attachments=form.cleaned_data.get("remove_attachments") or [],
+            application=application,
+        )
+    except ValidationError as exc:
+        form.add_error(None, exc)
+        return _form_page(request, round_, form, application)
+    token = services.application_token(application)
+    if not submitting:
+        messages.success(
+            request,
+            _(
+                "Your draft is saved. We emailed a private link to %(email)s so you can come "
+                "back to it; you may also bookmark this page."
+            )
+            % {"email": application.contact_email},
+        )
+        return redirect("grants:resume", token)
+    try:
+        application = services.application_submit(application=application)
+    except ValidationError as exc:
+        # The draft was saved above; the applicant lands on it with the reason.
+        for message in exc.messages:
+            messages.error(request, message)
+        return redirect("grants:resume", token)
+    messages.success(
+        request,
+        _(
+            "Thank you: your application is submitted. Its reference number is %(reference)s. "
+            "We emailed a confirmation to %(email)s."
+        )
+        % {"reference": application.reference, "email": application.contact_email},
+    )
+    return redirect("grants:status", token)
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+@ratelimit("grants-apply", limit=60, window=3600)
+def apply(request, round_slug):
+    round_ = Round.objects.select_related("fund").filter(slug=round_slug).first()
+    if round_ is None:
+        return render(request, "grants/round_unknown.html", status=404)
+    if request.method == "POST":
+        return _handle_post(request, round_)
+    if not round_.is_open():
+        return render(request, "grants/round_closed.html", {"round": round_})
+    return _form_page(request, round_, ApplicationForm(round=round_))
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+@ratelimit("grants-apply", limit=60, window=3600)
+def resume(request, token):
+    application = _application_from_token(token)
+    if application is None:
+        return _bad_link(request)
+    if application.state != State.DRAFT:
+        return redirect("grants:status", token)
+    round_ = application.round
+    if request.method == "POST":
+        return _handle_post(request, round_, application)
+    form = ApplicationForm(instance=application, round=round_)
+    return _form_page(request, round_, form, application)
+
+
+@never_cache
+@require_safe
+def status(request, token):
+    application = _application_from_token(token)
+    if application is None:
+        return _bad_link(request)
+    if application.state == State.DRAFT:
+        return redirect("grants:resume", token)
+    return _status_page(request, application, token, WithdrawForm())
+
+
+def _status_page(request, application, token, withdraw_form, status=200):
+    events = application.events.exclude(
+        transition__in=["assign_reviewer", "declare_conflict", "declare_no_conflict", "score",
+                        "rescore"]
+    )
+    return render(
+        request,
+        "grants/status.html",
+        {
+            "application": application,
+            "token": token,
+            "events": events,
+            "award": Award.objects.filter(application=application).first(),
+            "can_withdraw": permissions.applicant_can_withdraw(application),
+            "withdraw_form": withdraw_form,
+        },
+        status=status,
+    )
+
+
+@never_cache
+@require_POST
+@ratelimit("grants-withdraw", limit=20, window=3600)
+def withdraw(request, token):
+    application = _application_from_token(token)
+    if application is None:
+        return _bad_link(request)
+    form = WithdrawForm(request.POST)
+    if not permissions.applicant_can_withdraw(application):
+        messages.error(request, _("This application can no longer be withdrawn."))
+        return redirect("grants:status", token)
+    if not form.is_valid():
+        return _status_page(request, application, token, form, status=400)
+    services.application_transition(
+        application=application, name="withdraw", user=None, reason=form.cleaned_data["reason"]
+    )
+    messages.success(request, _("Your application is withdrawn."))
+    return redirect("grants:status", token)
+
+
+def _file_response(attachment: Attachment):
+    path = services.attachment_path(attachment)
+    if not path.is_file():
+        raise Http404(_("This file is no longer available."))
+    response = FileResponse(
+        path.open("rb"),
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_safe
+def applicant_attachment(request, token, pk):
+    application = _application_from_token(token)
+    if application is None:
+        return _bad_link(request)
+    attachment = get_object_or_404(Attachment, pk=pk, application=application)
+    return _file_response(attachment)
+
+
+@require_safe
+def attachment(request, pk):
+    """Serve an attachment to grant staff and to reviewers assigned without a conflict."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    attachment = get_object_or_404(Attachment.objects.select_related("application"), pk=pk)
+    if not permissions.can_download_attachment(request.user, attachment):
+        raise PermissionDenied
+    return _file_response(attachment)
+
+
+def _funded_awards(year: int):
+    return (
+        Award.objects.filter(
+            application__round__funding_year=year,
+            application__state__in=FUNDED_STATES,
+            application__publish_consent=True,
+        )
+        .select_related("application", "application__round")
+        .prefetch_related(
+            Prefetch(
+                "application__municipalities",
+                queryset=Geography.objects.order_by("order", "name"),
+            )
+        )
+        .order_by("application__org_legal_name", "application__program_title")
+    )
+
+
+@require_safe
+def funded(request, year):
+    rounds = list(Round.objects.filter(funding_year=year))
+    if not rounds:
+        raise Http404(_("No intake funds programs in %(year)s.") % {"year": year})
+    awards = _funded_awards(year)
+    all_funded = Award.objects.filter(
+        application__round__funding_year=year, application__state__in=FUNDED_STATES
+    )
+    page = Paginator(awards, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "grants/funded.html",
+        {
+            "year": year,
+            "rounds": rounds,
+            "page": page,
+            "listed_total": sum((a.amount for a in awards), 0),
+            "unlisted": all_funded.count() - awards.count(),
+        },
+    )
+
+
+@require_safe
+def funded_csv(request, year):
+    if not Round.objects.filter(funding_year=year).exists():
+        raise Http404
+    rows = (
+        (
+            award.application.org_legal_name,
+            award.application.program_title,
+            award.amount,
+            award.years,
+            "; ".join(m.name for m in award.application.municipalities.all()),
+            award.application.round.name,
+        )
+        for award in _funded_awards(year)
+    )
+    return csv_response(
+        f"bsc-funded-programs-{year}.csv",
+        [
+            _("Organization"),
+            _("Program"),
+            _("Amount (CAD)"),
+            _("Years"),
+            _("Municipalities served"),
+            _("Intake"),
+        ],
+        rows,
+    )

@@ -1,0 +1,526 @@
+from decimal import Decimal
+from pathlib import Path
+
+import magic
+from django import forms
+from django.contrib.auth import get_user_model
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext_lazy as _
+
+from cswb.accounts.roles import Role
+from cswb.lib.forms import HumanCheckMixin
+from grants.models import ZERO, Application, BudgetCategory
+from indicators.models import Geography
+
+MAX_ATTACHMENTS = 5
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# What each allowed extension must really contain, as libmagic reads the bytes.
+ALLOWED_TYPES = {
+    ".pdf": {"application/pdf"},
+    ".docx": {DOCX},
+    ".xlsx": {XLSX},
+    ".png": {"image/png"},
+    ".jpg": {"image/jpeg"},
+    ".jpeg": {"image/jpeg"},
+    ".gif": {"image/gif"},
+    ".webp": {"image/webp"},
+}
+ALLOWED_HELP = _("PDF, Word (.docx), Excel (.xlsx) or an image (PNG, JPEG, GIF, WebP)")
+
+# Fields a draft may leave empty but a submission must fill.
+REQUIRED_TO_SUBMIT = [
+    "org_type",
+    "org_address",
+    "municipalities",
+    "contact_phone",
+    "program_title",
+    "program_summary",
+    "population_served",
+    "age_min",
+    "age_max",
+    "risk_factors",
+    "protective_factors",
+    "activities",
+    "expected_outcomes",
+    "measurement",
+    "duration_years",
+    "amount_requested",
+]
+DECLARATIONS = ["declare_accurate", "declare_authority", "declare_privacy"]
+
+SECTIONS = [
+    (
+        "organization",
+        _("Your organization"),
+        ["org_legal_name", "org_type", "org_registration_number", "org_address", "municipalities"],
+    ),
+    ("contact", _("Contact person"), ["contact_name", "contact_title", "contact_email",
+                                      "contact_phone"]),
+    (
+        "program",
+        _("The program"),
+        ["program_title", "program_summary", "population_served", "age_min", "age_max",
+         "risk_factors", "protective_factors", "activities", "partners"],
+    ),
+    ("outcomes", _("Outcomes and evaluation"), ["expected_outcomes", "measurement"]),
+    ("funding", _("Duration and amount"), ["duration_years", "amount_requested"]),
+]
+
+
+class MultipleFileInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """A file field that accepts several files and cleans to a list."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data if item]
+        return [single(data, initial)] if data else []
+
+
+def sniff(upload) -> str:
+    """Return the MIME type libmagic reads in the uploaded bytes (reads the whole file)."""
+    upload.seek(0)
+    content = upload.read()
+    upload.seek(0)
+    return magic.from_buffer(content, mime=True)
+
+
+def budget_field_name(category: str, year: int) -> str:
+    return f"budget_{category}_{year}"
+
+
+class ApplicationForm(HumanCheckMixin, forms.ModelForm):
+    """The public application form; ``submitting`` decides how complete it must be.
+
+    A draft needs only the organization and a way to reach the contact; a submission needs
+    everything, a budget that adds up to the amount requested and every declaration.
+    """
+
+    municipalities = forms.ModelMultipleChoiceField(
+        label=_("Municipalities served"),
+        queryset=Geography.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("Choose every Halton municipality where participants live or meet."),
+    )
+    attachments = MultipleFileField(
+        label=_("Attachments"),
+        required=False,
+        help_text=_("Up to 5 files of at most 10 MB each: %(types)s.") % {"types": ALLOWED_HELP},
+    )
+    remove_attachments = forms.MultipleChoiceField(
+        label=_("Remove these files"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    class Meta:
+        model = Application
+        fields = [
+            "org_legal_name", "org_type", "org_registration_number", "org_address",
+            "municipalities", "contact_name", "contact_title", "contact_email", "contact_phone",
+            "program_title", "program_summary", "population_served", "age_min", "age_max",
+            "risk_factors", "protective_factors", "activities", "expected_outcomes",
+            "measurement", "partners", "duration_years", "amount_requested",
+            "declare_accurate", "declare_authority", "declare_privacy", "publish_consent",
+        ]
+        labels = {
+            "declare_accurate": _(
+                "I confirm that the information in this application is true and complete."
+            ),
+            "declare_authority": _(
+                "I am authorized to apply on behalf of this organization."
+            ),
+            "declare_privacy": _(
+                "I have read the privacy notice and agree that Halton Region collects this "
+                "information to assess the application."
+            ),
+            "publish_consent": _(
+                "If funded, Halton Region may publish our organization's name, the program, "
+                "the amount and the municipalities served."
+            ),
+        }
+        help_texts = {
+            "org_registration_number": _("Your CRA charity or business number, if you have one."),
+            "program_summary": _("In a few sentences: what the program does, and for whom."),
+            "population_served": _(
+                "Who takes part, and why they are, or may become, vulnerable to gang "
+                "involvement or gun violence."
+            ),
+            "risk_factors": _("For example: school disengagement, exposure to violence."),
+            "protective_factors": _(
+                "For example: a trusted adult, belonging, skills and employment."
+            ),
+            "partners": _("Organizations you work with on this program and what each does."),
+            "amount_requested": _("In dollars, the total over the whole program."),
+            "age_min": _("In years."),
+            "age_max": _("In years."),
+        }
+        widgets = {
+            "org_type": forms.RadioSelect,
+            "duration_years": forms.RadioSelect,
+            "org_address": forms.Textarea(attrs={"rows": 3}),
+            "program_summary": forms.Textarea(attrs={"rows": 4}),
+            "population_served": forms.Textarea(attrs={"rows": 4}),
+            "risk_factors": forms.Textarea(attrs={"rows": 3}),
+            "protective_factors": forms.Textarea(attrs={"rows": 3}),
+            "activities": forms.Textarea(attrs={"rows": 5}),
+            "expected_outcomes": forms.Textarea(attrs={"rows": 4}),
+            "measurement": forms.Textarea(attrs={"rows": 4}),
+            "partners": forms.Textarea(attrs={"rows": 3}),
+            "contact_email": forms.EmailInput(attrs={"autocomplete": "email"}),
+            "contact_phone": forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
+            "contact_name": forms.TextInput(attrs={"autocomplete": "name"}),
+            "org_legal_name": forms.TextInput(attrs={"autocomplete": "organization"}),
+        }
+
+    def __init__(self, *args, round, submitting=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.round = round
+        self.submitting = submitting
+        self.fields["municipalities"].queryset = Geography.objects.municipalities()
+        self.fields["org_type"].choices = self.fields["org_type"].choices[1:]
+        self.fields["duration_years"].choices = [
+            (years, label)
+            for years, label in self.fields["duration_years"].choices
+            if years in round.allowed_durations()
+        ]
+        amount = self.fields["amount_requested"]
+        amount.max_digits, amount.decimal_places = 12, 2
+        for name in ("amount_requested", "age_min", "age_max"):
+            self.fields[name].widget.attrs["inputmode"] = "decimal" if name[0] == "a" else "numeric"
+        self.fields["age_min"].max_value = self.fields["age_max"].max_value = 120
+        for category, label in BudgetCategory.choices:
+            for year in (1, 2):
+                self.fields[budget_field_name(category, year)] = forms.DecimalField(
+                    label=_("%(category)s, year %(year)s") % {"category": label, "year": year},
+                    required=False,
+                    min_value=ZERO,
+                    max_digits=12,
+                    decimal_places=2,
+                    widget=forms.NumberInput(attrs={"step": "0.01", "min": "0"}),
+                )
+        if self.instance.pk:
+            for line in self.instance.budget_lines.all():
+                self.initial[budget_field_name(line.category, line.year)] = line.amount
+            self.fields["remove_attachments"].choices = [
+                (str(a.pk), a.original_name) for a in self.instance.attachments.all()
+            ]
+        else:
+            del self.fields["remove_attachments"]
+        if submitting:
+            for name in REQUIRED_TO_SUBMIT + DECLARATIONS:
+                self.fields[name].required = True
+            for name in DECLARATIONS:
+                self.fields[name].error_messages["required"] = _(
+                    "Tick this declaration to submit the application."
+                )
+
+    # Layout helpers used by the template ---------------------------------------------------
+
+    def sections(self):
+        return [(key, title, [self[name] for name in names]) for key, title, names in SECTIONS]
+
+    def budget_rows(self):
+        rows = []
+        for category, label in BudgetCategory.choices:
+            rows.append(
+                (label, [self[budget_field_name(category, year)] for year in (1, 2)])
+            )
+        return rows
+
+    def declaration_fields(self):
+        return [self[name] for name in DECLARATIONS + ["publish_consent"]]
+
+    def error_summary(self) -> list[dict]:
+        """Return every error with the id of the input it belongs to, for the summary."""
+        items = [{"anchor": "", "label": "", "message": e} for e in self.non_field_errors()]
+        for bound in self:
+            if not bound.errors:
+                continue
+            multiple = isinstance(
+                bound.field.widget, forms.RadioSelect | forms.CheckboxSelectMultiple
+            )
+            anchor = "" if bound.is_hidden else bound.auto_id + ("_0" if multiple else "")
+            for error in bound.errors:
+                items.append({"anchor": anchor, "label": bound.label, "message": error})
+        return items
+
+    # Validation ------------------------------------------------------------------------------
+
+    def clean_amount_requested(self):
+        amount = self.cleaned_data["amount_requested"]
+        if amount is not None and amount > self.round.max_request:
+            raise forms.ValidationError(
+                _("The most you may request in this round is $%(max)s."),
+                code="over_max",
+                params={"max": f"{self.round.max_request:,.2f}"},
+            )
+        if amount is not None and amount <= 0:
+            raise forms.ValidationError(_("Enter an amount above zero."), code="zero")
+        return amount
+
+    def clean_duration_years(self):
+        years = self.cleaned_data["duration_years"]
+        if years and years not in self.round.allowed_durations():
+            raise forms.ValidationError(
+                _("This round does not fund programs of %(years)s year(s)."),
+                code="duration",
+                params={"years": years},
+            )
+        return years
+
+    def clean_attachments(self):
+        uploads = self.cleaned_data["attachments"]
+        existing = self.instance.attachments.count() if self.instance.pk else 0
+        removing = len(self.data.getlist(self.add_prefix("remove_attachments"))) if existing else 0
+        if existing - removing + len(uploads) > MAX_ATTACHMENTS:
+            raise forms.ValidationError(
+                _("Send at most %(max)s files in all; this would make %(count)s."),
+                code="too_many",
+                params={"max": MAX_ATTACHMENTS, "count": existing - removing + len(uploads)},
+            )
+        errors, checked = [], []
+        for upload in uploads:
+            name = Path(upload.name).name
+            suffix = Path(name).suffix.lower()
+            if upload.size > MAX_ATTACHMENT_BYTES:
+                errors.append(
+                    forms.ValidationError(
+                        _("“%(name)s” is %(size)s; each file may be at most 10 MB."),
+                        code="too_big",
+                        params={"name": name, "size": filesizeformat(upload.size)},
+                    )
+                )
+                continue
+            if suffix not in ALLOWED_TYPES:
+                errors.append(
+                    forms.ValidationError(
+                        _("“%(name)s” is not a file type we accept. Send %(types)s."),
+                        code="type",
+                        params={"name": name, "types": ALLOWED_HELP},
+                    )
+                )
+                continue
+            content_type = sniff(upload)
+            if content_type not in ALLOWED_TYPES[suffix]:
+                errors.append(
+                    forms.ValidationError(
+                        _(
+                            "“%(name)s” does not contain what its name says (%(suffix)s). "
+                            "Send %(types)s."
+                        ),
+                        code="content",
+                        params={"name": name, "suffix": suffix, "types": ALLOWED_HELP},
+                    )
+                )
+                continue
+            checked.append((upload, content_type))
+        if errors:
+            raise forms.ValidationError(errors)
+        return checked
+
+    def clean(self):
+        cleaned = super().clean()
+        low, high = cleaned.get("age_min"), cleaned.get("age_max")
+        if low is not None and high is not None and low > high:
+            self.add_error(
+                "age_max",
+                forms.ValidationError(
+                    _("The oldest age must be at least the youngest age."), code="ages"
+                ),
+            )
+        budget = {}
+        for category, _label in BudgetCategory.choices:
+            for year in (1, 2):
+                value = cleaned.get(budget_field_name(category, year))
+                if value:
+                    budget[(category, year)] = value
+        cleaned["budget"] = budget
+        years = cleaned.get("duration_years")
+        if years == 1 and any(year == 2 for _category, year in budget):
+            self.add_error(
+                budget_field_name(
+                    next(c for c, _label in BudgetCategory.choices if (c, 2) in budget), 2
+                ),
+                forms.ValidationError(
+                    _("A one-year program has no year 2 budget: move these amounts to year 1."),
+                    code="year_two",
+                ),
+            )
+        if self.submitting:
+            total = sum(budget.values(), Decimal("0"))
+            amount = cleaned.get("amount_requested")
+            if not budget:
+                self.add_error(
+                    budget_field_name(BudgetCategory.choices[0][0], 1),
+                    forms.ValidationError(
+                        _("Fill in the budget: it must add up to the amount requested."),
+                        code="budget_empty",
+                    ),
+                )
+            elif amount is not None and total != amount:
+                self.add_error(
+                    "amount_requested",
+                    forms.ValidationError(
+                        _(
+                            "The budget adds up to $%(total)s but the amount requested is "
+                            "$%(amount)s: they must be equal."
+                        ),
+                        code="budget_total",
+                        params={"total": f"{total:,.2f}", "amount": f"{amount:,.2f}"},
+                    ),
+                )
+        return cleaned
+
+    def model_fields(self) -> dict:
+        """Return the model attributes from the cleaned data (not the relations)."""
+        skip = {"municipalities"}
+        return {
+            name: self.cleaned_data.get(name)
+            for name in self._meta.fields
+            if name not in skip and name in self.cleaned_data
+        }
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why are you withdrawing the application?"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+    )
+
+
+# Staff and reviewer forms (rendered inside the admin) ----------------------------------------
+
+
+class TransitionForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=4000,
+    )
+
+    def __init__(self, *args, transition, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.transition = transition
+        if transition.reason_required:
+            self.fields["reason"].required = True
+            self.fields["reason"].help_text = (
+                _("The applicant receives this reason by email.")
+                if transition.decision
+                else _("Kept in the application's history.")
+            )
+
+
+class ScreeningForm(forms.Form):
+    eligible = forms.TypedChoiceField(
+        label=_("Is the application eligible?"),
+        choices=[("yes", _("Eligible: send it to review")), ("no", _("Not eligible: decline"))],
+        widget=forms.RadioSelect,
+        coerce=lambda value: value == "yes",
+    )
+    reason = forms.CharField(
+        label=_("Reasons"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Required when declining; the applicant receives them by email."),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("eligible") is False and not cleaned.get("reason", "").strip():
+            self.add_error("reason", _("Give the reasons the application is not eligible."))
+        return cleaned
+
+
+class AssignForm(forms.Form):
+    reviewer = forms.ModelChoiceField(label=_("Reviewer"), queryset=None)
+
+    def __init__(self, *args, application, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reviewer"].queryset = (
+            get_user_model()
+            .objects.filter(is_active=True, groups__name=Role.GRANT_REVIEWER.value)
+            .exclude(grant_reviews__application=application)
+            .order_by("last_name", "username")
+            .distinct()
+        )
+
+
+class DeclareForm(forms.Form):
+    conflict = forms.TypedChoiceField(
+        label=_("Do you have a conflict of interest with this applicant?"),
+        choices=[
+            ("no", _("No: I have no personal, professional or financial tie to this applicant")),
+            ("yes", _("Yes: I have a conflict and will not review this application")),
+        ],
+        widget=forms.RadioSelect,
+        coerce=lambda value: value == "yes",
+    )
+    note = forms.CharField(
+        label=_("Describe the conflict"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("conflict") and not cleaned.get("note", "").strip():
+            self.add_error("note", _("Say briefly what the conflict is."))
+        return cleaned
+
+
+SCORE_CHOICES = [("", "—")] + [(str(n), str(n)) for n in range(6)]
+
+
+class ScoreForm(forms.Form):
+    comment = forms.CharField(
+        label=_("Comments"), widget=forms.Textarea(attrs={"rows": 6}), max_length=8000
+    )
+
+    def __init__(self, *args, criteria, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.criteria = list(criteria)
+        for criterion in self.criteria:
+            self.fields[f"score_{criterion.pk}"] = forms.TypedChoiceField(
+                label=criterion.name,
+                help_text=criterion.description,
+                choices=SCORE_CHOICES,
+                coerce=int,
+            )
+        self.order_fields([f"score_{c.pk}" for c in self.criteria] + ["comment"])
+
+    def scores(self) -> dict:
+        return {c.pk: self.cleaned_data[f"score_{c.pk}"] for c in self.criteria}
+
+
+class ApproveForm(forms.Form):
+    amount = forms.DecimalField(
+        label=_("Approved amount ($)"), min_value=Decimal("0.01"), max_digits=12, decimal_places=2
+    )
+    years = forms.TypedChoiceField(
+        label=_("Years"), coerce=int, choices=[(1, _("One year")), (2, _("Two years"))],
+        widget=forms.RadioSelect,
+    )
+    interim_due = forms.DateField(
+        label=_("Interim report due"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    final_due = forms.DateField(
+        label=_("Final report due"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    reason = forms.CharField(
+        label=_("Note to the applicant"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        interim, final = cleaned.get("interim_due"), cleaned.get("final_due")
+        if interim and final and final <= interim:
+            self.add_error("final_due", _("The final report must be due after the interim one."))
+        return cleaned

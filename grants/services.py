@@ -1,0 +1,627 @@
+"""Writes for grants: drafts, submission, workflow transitions, reviews, decisions, reminders.
+
+Every change of state goes through ``application_transition``; every email goes through the
+outbox inside the same transaction as the change that causes it.
+"""
+
+import datetime
+import secrets
+from decimal import Decimal
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Avg, F, Sum
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from cswb.accounts.roles import Role
+from cswb.lib.links import make_token
+from cswb.outbox.services import message_queue
+from grants import permissions
+from grants.models import (
+    ZERO,
+    Application,
+    Attachment,
+    Award,
+    BudgetLine,
+    Event,
+    Fund,
+    ReferenceCounter,
+    Report,
+    Review,
+    Round,
+    Score,
+)
+from grants.workflow import Actor, State, transition_for
+
+LINK_PURPOSE = "grants.application"
+# Private links work for 180 days: long enough to follow a decision and the reports after it.
+LINK_MAX_AGE = 60 * 60 * 24 * 180
+REFERENCE_PREFIX = "BSC"
+REMIND_DAYS_BEFORE = 14
+
+
+# Links and recipients --------------------------------------------------------------------------
+
+
+def application_token(application: Application) -> str:
+    return make_token(LINK_PURPOSE, str(application.public_id))
+
+
+def application_link(application: Application) -> str:
+    """Return the absolute private link: the form while a draft, the status page afterwards."""
+    name = "grants:resume" if application.state == State.DRAFT else "grants:status"
+    return settings.SITE_URL + reverse(name, args=[application_token(application)])
+
+
+def grant_staff_emails() -> list[str]:
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model().objects.filter(
+        is_active=True, groups__name=Role.GRANT_STAFF.value
+    ).exclude(email="")
+    return sorted(set(users.values_list("email", flat=True)))
+
+
+def _actor_label(user) -> str:
+    if user is None:
+        return str(Actor.APPLICANT.label)
+    return user.get_full_name() or user.get_username()
+
+
+def _record(application, *, name, from_state, to_state, user, reason="", data=None, now=None):
+    return Event.objects.create(
+        application=application,
+        transition=name,
+        from_state=from_state,
+        to_state=to_state,
+        actor=user,
+        actor_label=_actor_label(user),
+        reason=reason,
+        data=data or {},
+        created_at=now or timezone.now(),
+    )
+
+
+# Drafts and attachments ------------------------------------------------------------------------
+
+
+def attachment_root() -> Path:
+    return Path(settings.PRIVATE_MEDIA_ROOT) / "grants"
+
+
+def attachment_path(attachment: Attachment) -> Path:
+    """Return where the file lives; refuse any stored name that would leave the folder."""
+    root = attachment_root().resolve()
+    name = attachment.stored_name
+    if not name or "/" in name or "\\" in name or name.startswith("."):
+        raise PermissionDenied("Bad attachment name")
+    path = (root / name).resolve()
+    if path.parent != root:
+        raise PermissionDenied("Bad attachment path")
+    return path
+
+
+def attachment_store(*, application: Application, upload, content_type: str) -> Attachment:
+    """Write an uploaded file under a random name and record it."""
+    root = attachment_root()
+    root.mkdir(parents=True, exist_ok=True)
+    suffix = Path(upload.name).suffix.lower()[:10]
+    stored_name = secrets.token_hex(24) + suffix
+    with open(root / stored_name, "xb") as out:
+        for chunk in upload.chunks():
+            out.write(chunk)
+    attachment = Attachment.objects.create(
+        application=application,
+        original_name=Path(upload.name).name[:255],
+        stored_name=stored_name,
+        content_type=content_type,
+        size=upload.size,
+    )
+    return attachment
+
+
+def attachment_delete(*, attachment: Attachment) -> None:
+    path = attachment_path(attachment)
+    attachment.delete()
+    transaction.on_commit(lambda: path.unlink(missing_ok=True))
+
+
+@transaction.atomic
+def application_save_draft(
+    *,
+    round: Round,
+    fields: dict,
+    municipalities,
+    budget: dict[tuple[str, int], Decimal],
+    uploads: list,
+    remove_attachments=(),
+    application: Application | None = None,
+) -> Application:
+    """Create or update a draft with what the applicant typed; email the private link once."""
+    if application is None:
+        application = Application(round=round)
+    elif application.state != State.DRAFT:
+        raise ValidationError(
+            _("This application has been submitted and can no longer be changed."),
+            code="not_draft",
+        )
+    for name, value in fields.items():
+        setattr(application, name, value)
+    application.save()
+    application.municipalities.set(municipalities)
+    application.budget_lines.all().delete()
+    BudgetLine.objects.bulk_create(
+        BudgetLine(application=application, category=category, year=year, amount=amount)
+        for (category, year), amount in sorted(budget.items())
+        if amount
+    )
+    for attachment in application.attachments.filter(pk__in=list(remove_attachments)):
+        attachment_delete(attachment=attachment)
+    for upload, content_type in uploads:
+        attachment_store(application=application, upload=upload, content_type=content_type)
+    message_queue(
+        to=application.contact_email,
+        template="grants-draft-link",
+        context={
+            "application": application,
+            "link": application_link(application),
+            "closes_at": round.closes_at,
+        },
+        kind="grants.draft_link",
+        dedupe_key=f"grants:draft-link:{application.pk}:{application.contact_email.lower()}",
+    )
+    return application
+
+
+# Submission ------------------------------------------------------------------------------------
+
+
+def reference_allocate(*, now) -> str:
+    """Return the next reference number of ``now``'s year, e.g. BSC-2026-0007.
+
+    The year's counter row is locked until the caller's transaction ends, so two submissions at
+    the same moment never receive the same number.
+    """
+    year = timezone.localtime(now).year
+    ReferenceCounter.objects.get_or_create(year=year)
+    counter = ReferenceCounter.objects.select_for_update().get(year=year)
+    counter.last = F("last") + 1
+    counter.save(update_fields=["last"])
+    counter.refresh_from_db(fields=["last"])
+    return f"{REFERENCE_PREFIX}-{year}-{counter.last:04d}"
+
+
+def application_submit(*, application: Application, now=None) -> Application:
+    """Submit a complete draft while its round is open; the check uses the server's clock."""
+    with transaction.atomic():
+        application = Application.objects.select_for_update().select_related("round").get(
+            pk=application.pk
+        )
+        now = now or timezone.now()
+        round_ = application.round
+        if application.state != State.DRAFT:
+            raise ValidationError(
+                _("This application was already submitted."), code="already_submitted"
+            )
+        if not round_.is_open(now):
+            closes = date_format(timezone.localtime(round_.closes_at), "DATETIME_FORMAT")
+            if now > round_.closes_at:
+                message = _(
+                    "Intake closed on %(closes)s (Toronto time), so this application cannot be "
+                    "submitted. Your draft is kept."
+                ) % {"closes": closes}
+            else:
+                message = _("Intake for this round has not opened yet. Your draft is kept.")
+            raise ValidationError(message, code="round_closed")
+        application.reference = reference_allocate(now=now)
+        application.submitted_at = now
+        application = application_transition(
+            application=application, name="submit", user=None, now=now, locked=True
+        )
+        context = {"application": application, "link": application_link(application)}
+        message_queue(
+            to=application.contact_email,
+            template="grants-acknowledgement",
+            context=context,
+            kind="grants.acknowledgement",
+            dedupe_key=f"grants:ack:{application.pk}",
+        )
+        admin_link = settings.SITE_URL + reverse(
+            "admin:grants_application_change", args=[application.pk]
+        )
+        for email in grant_staff_emails():
+            message_queue(
+                to=email,
+                template="grants-staff-new",
+                context={**context, "admin_link": admin_link},
+                kind="grants.staff_new",
+                dedupe_key=f"grants:new:{application.pk}:{email.lower()}",
+            )
+    return application
+
+
+# Workflow --------------------------------------------------------------------------------------
+
+
+def application_transition(
+    *,
+    application: Application,
+    name: str,
+    user,
+    reason: str = "",
+    data: dict | None = None,
+    now=None,
+    locked: bool = False,
+) -> Application:
+    """Perform transition ``name``: check the actor, change state, record who, when and why.
+
+    ``user`` is None when the applicant acts through their private link.
+    """
+    with transaction.atomic():
+        if not locked:
+            application = Application.objects.select_for_update().get(pk=application.pk)
+        transition = transition_for(application.state, name)
+        if transition is None:
+            raise ValidationError(
+                _("“%(action)s” is not possible while the application is %(state)s.")
+                % {"action": name, "state": application.get_state_display().lower()},
+                code="bad_transition",
+            )
+        if not permissions.can_perform_transition(user, application, transition):
+            raise PermissionDenied(_("You may not do this."))
+        reason = (reason or "").strip()
+        if transition.reason_required and not reason:
+            raise ValidationError(_("Give a reason."), code="reason_required")
+        from_state = application.state
+        application.state = transition.target
+        application.save()
+        _record(
+            application,
+            name=name,
+            from_state=from_state,
+            to_state=transition.target,
+            user=user,
+            reason=reason,
+            data=data,
+            now=now,
+        )
+        if transition.decision and transition.target == State.DECLINED:
+            _queue_decision(application, approved=False, reason=reason)
+        if name == "withdraw":
+            message_queue(
+                to=application.contact_email,
+                template="grants-withdrawn",
+                context={"application": application, "reason": reason},
+                kind="grants.withdrawn",
+                dedupe_key=f"grants:withdrawn:{application.pk}",
+            )
+    return application
+
+
+def eligibility_check(application: Application) -> list[str]:
+    """Return why ``application`` does not meet its round's eligibility; empty when it does."""
+    round_ = application.round
+    reasons = []
+    if application.org_type not in round_.eligible_org_types:
+        reasons.append(
+            _("Organization type “%(type)s” is not eligible in this round.")
+            % {"type": application.get_org_type_display() or _("not given")}
+        )
+    if (
+        application.age_min is None
+        or application.age_max is None
+        or application.age_min < round_.min_age
+        or application.age_max > round_.max_age
+    ):
+        reasons.append(
+            _("Participants' ages (%(low)s to %(high)s) fall outside %(min)s to %(max)s.")
+            % {
+                "low": application.age_min,
+                "high": application.age_max,
+                "min": round_.min_age,
+                "max": round_.max_age,
+            }
+        )
+    if not application.municipalities.exists():
+        reasons.append(_("The program serves no municipality in Halton."))
+    if application.amount_requested is None or application.amount_requested > round_.max_request:
+        reasons.append(
+            _("The amount requested is over the round's maximum of $%(max)s.")
+            % {"max": f"{round_.max_request:,.2f}"}
+        )
+    if application.duration_years not in round_.allowed_durations():
+        reasons.append(_("The round does not allow a grant of this duration."))
+    return reasons
+
+
+def application_screen(*, application: Application, user, eligible: bool, reason: str = ""):
+    """Record the screening result with the eligibility check's reasons."""
+    reasons = eligibility_check(application)
+    return application_transition(
+        application=application,
+        name="pass_screening" if eligible else "screen_out",
+        user=user,
+        reason=reason,
+        data={"failed_checks": reasons},
+    )
+
+
+# Reviews ---------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def reviewer_assign(*, application: Application, reviewer, user) -> Review:
+    if not permissions.can_assign_reviewers(user, application):
+        raise PermissionDenied(_("You may not assign reviewers to this application."))
+    if not permissions.is_reviewer(reviewer):
+        raise ValidationError(_("This person is not a grant reviewer."), code="not_reviewer")
+    review, created = Review.objects.get_or_create(
+        application=application, reviewer=reviewer, defaults={"assigned_by": user}
+    )
+    if not created:
+        raise ValidationError(
+            _("%(name)s is already assigned to this application.") % {"name": reviewer},
+            code="already_assigned",
+        )
+    _record(
+        application,
+        name="assign_reviewer",
+        from_state=application.state,
+        to_state=application.state,
+        user=user,
+        data={"reviewer": reviewer.get_username()},
+    )
+    if reviewer.email:
+        message_queue(
+            to=reviewer.email,
+            template="grants-reviewer-assigned",
+            context={
+                "application": application,
+                "link": settings.SITE_URL
+                + reverse("admin:grants_review_change", args=[review.pk]),
+            },
+            kind="grants.reviewer_assigned",
+            dedupe_key=f"grants:assigned:{review.pk}",
+        )
+    return review
+
+
+@transaction.atomic
+def review_declare(*, review: Review, user, conflict: bool, note: str = "") -> Review:
+    """Record the reviewer's conflict-of-interest declaration; a conflict ends their part."""
+    if not permissions.can_review(user, review) or review.conflict != Review.Conflict.PENDING:
+        raise PermissionDenied(_("You may not declare on this review."))
+    review.conflict = Review.Conflict.DECLARED if conflict else Review.Conflict.NONE
+    review.conflict_note = note.strip()
+    review.save(update_fields=["conflict", "conflict_note"])
+    _record(
+        review.application,
+        name="declare_conflict" if conflict else "declare_no_conflict",
+        from_state=review.application.state,
+        to_state=review.application.state,
+        user=user,
+        reason=review.conflict_note,
+    )
+    return review
+
+
+@transaction.atomic
+def review_score(*, review: Review, user, scores: dict, comment: str, now=None) -> Review:
+    """Store the reviewer's 0-5 score on each of the round's criteria and their comments."""
+    if not permissions.can_review(user, review) or review.conflict != Review.Conflict.NONE:
+        raise PermissionDenied(_("You may not score this application."))
+    criteria = list(review.application.round.criteria.all())
+    missing = [c.name for c in criteria if scores.get(c.pk) is None]
+    if missing:
+        raise ValidationError(
+            _("Score every criterion: %(names)s.") % {"names": ", ".join(missing)},
+            code="missing_scores",
+        )
+    for criterion in criteria:
+        value = int(scores[criterion.pk])
+        if not 0 <= value <= 5:
+            raise ValidationError(_("Scores go from 0 to 5."), code="score_range")
+        Score.objects.update_or_create(
+            review=review, criterion=criterion, defaults={"value": value}
+        )
+    first = review.submitted_at is None
+    review.comment = comment.strip()
+    review.submitted_at = now or timezone.now()
+    review.save(update_fields=["comment", "submitted_at"])
+    _record(
+        review.application,
+        name="score" if first else "rescore",
+        from_state=review.application.state,
+        to_state=review.application.state,
+        user=user,
+        data={"total": review.total()},
+    )
+    return review
+
+
+def review_summary(application: Application) -> dict:
+    """Return each criterion's average score and the average total (two queries)."""
+    scores = Score.objects.filter(
+        review__application=application,
+        review__conflict=Review.Conflict.NONE,
+        review__submitted_at__isnull=False,
+    )
+    by_criterion = {
+        row["criterion"]: row["average"]
+        for row in scores.values("criterion").annotate(average=Avg("value"))
+    }
+    criteria = list(application.round.criteria.all())
+    rows = [{"criterion": c, "average": by_criterion.get(c.pk)} for c in criteria]
+    totals = list(
+        scores.values("review").annotate(total=Sum("value")).values_list("total", flat=True)
+    )
+    return {
+        "rows": rows,
+        "reviews": len(totals),
+        "average_total": (sum(totals) / len(totals)) if totals else None,
+        "max_total": 5 * len(criteria),
+    }
+
+
+# Decisions and money ---------------------------------------------------------------------------
+
+
+def _queue_decision(application, *, approved: bool, reason: str = "", award=None):
+    message_queue(
+        to=application.contact_email,
+        template="grants-decision",
+        context={
+            "application": application,
+            "approved": approved,
+            "reason": reason,
+            "award": award,
+            "link": application_link(application),
+        },
+        kind="grants.decision",
+        dedupe_key=f"grants:decision:{application.pk}",
+    )
+
+
+def default_report_dates(round_: Round, years: int, decided_on: datetime.date):
+    """Return (interim, final) due dates: halfway through the program and 60 days after it."""
+    start = max(round_.program_starts_on, decided_on)
+    end = min(
+        round_.program_ends_on,
+        datetime.date(start.year + years, start.month, 1) - datetime.timedelta(days=1),
+    )
+    if end <= start:
+        end = round_.program_ends_on
+    interim = start + (end - start) / 2
+    return interim, end + datetime.timedelta(days=60)
+
+
+def _committed(fund: Fund) -> Decimal:
+    return fund.committed()
+
+
+def application_approve(
+    *,
+    application: Application,
+    user,
+    amount: Decimal,
+    years: int,
+    reason: str = "",
+    interim_due: datetime.date,
+    final_due: datetime.date,
+) -> Award:
+    """Approve with an amount and years, never committing more than the fund has left.
+
+    The fund's row is locked first: a second approval from the same fund waits here until the
+    first commits, then sees its award in the committed total.
+    """
+    with transaction.atomic():
+        application = Application.objects.select_for_update().select_related("round").get(
+            pk=application.pk
+        )
+        round_ = application.round
+        fund = Fund.objects.select_for_update().get(pk=round_.fund_id)
+        if amount is None or amount <= ZERO:
+            raise ValidationError(_("Enter an amount above zero."), code="amount")
+        if years not in round_.allowed_durations():
+            raise ValidationError(
+                _("This round allows grants of %(years)s year(s) only.")
+                % {"years": " or ".join(str(y) for y in round_.allowed_durations())},
+                code="years",
+            )
+        if amount > round_.max_request:
+            raise ValidationError(
+                _("The amount is over the round's maximum of $%(max)s.")
+                % {"max": f"{round_.max_request:,.2f}"},
+                code="over_max",
+            )
+        remaining = fund.total_allocation - _committed(fund)
+        if amount > remaining:
+            raise ValidationError(
+                _(
+                    "Approving $%(amount)s would commit more than the fund has left "
+                    "($%(remaining)s of $%(total)s)."
+                )
+                % {
+                    "amount": f"{amount:,.2f}",
+                    "remaining": f"{remaining:,.2f}",
+                    "total": f"{fund.total_allocation:,.2f}",
+                },
+                code="over_fund",
+            )
+        round_committed = (
+            Award.objects.filter(application__round=round_).aggregate(total=Sum("amount"))["total"]
+            or ZERO
+        )
+        if amount > round_.amount_available - round_committed:
+            raise ValidationError(
+                _("Approving $%(amount)s would go over this round's $%(available)s.")
+                % {
+                    "amount": f"{amount:,.2f}",
+                    "available": f"{round_.amount_available:,.2f}",
+                },
+                code="over_round",
+            )
+        application = application_transition(
+            application=application,
+            name="approve",
+            user=user,
+            reason=reason,
+            data={"amount": str(amount), "years": years},
+            locked=True,
+        )
+        award = Award.objects.create(
+            application=application, fund=fund, amount=amount, years=years, decided_by=user
+        )
+        Report.objects.bulk_create(
+            [
+                Report(award=award, kind=Report.Kind.INTERIM, due_on=interim_due),
+                Report(award=award, kind=Report.Kind.FINAL, due_on=final_due),
+            ]
+        )
+        _queue_decision(application, approved=True, reason=reason, award=award)
+    return award
+
+
+# Reporting -------------------------------------------------------------------------------------
+
+
+def reports_remind(*, today: datetime.date | None = None) -> dict:
+    """Remind contacts of reports due soon and tell staff of overdue ones, each only once."""
+    today = today or timezone.localdate()
+    pending = Report.objects.filter(
+        received_on__isnull=True,
+        award__application__state__in=[State.APPROVED, State.REPORTING],
+    ).select_related("award__application")
+    counts = {"reminded": 0, "overdue": 0}
+    staff = grant_staff_emails()
+    for report in pending.filter(
+        due_on__gte=today, due_on__lte=today + datetime.timedelta(days=REMIND_DAYS_BEFORE)
+    ):
+        application = report.award.application
+        with transaction.atomic():
+            queued = message_queue(
+                to=application.contact_email,
+                template="grants-report-reminder",
+                context={"application": application, "report": report},
+                kind="grants.report_reminder",
+                dedupe_key=f"grants:report-due:{report.pk}",
+            )
+        counts["reminded"] += queued is not None
+    for report in pending.filter(due_on__lt=today):
+        application = report.award.application
+        for email in staff:
+            with transaction.atomic():
+                queued = message_queue(
+                    to=email,
+                    template="grants-report-overdue",
+                    context={"application": application, "report": report},
+                    kind="grants.report_overdue",
+                    dedupe_key=f"grants:report-overdue:{report.pk}:{email.lower()}",
+                )
+            counts["overdue"] += queued is not None
+    return counts
