@@ -287,6 +287,8 @@ IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 # source that does not answer within the timeout (seconds) keeps its previous data.
 INDICATORS_MAX_UPLOAD_BYTES = env_int("INDICATORS_MAX_UPLOAD_MB", 25, minimum=1) * 1024 * 1024
 INDICATORS_FETCH_TIMEOUT = env_int("INDICATORS_FETCH_TIMEOUT", 30, minimum=1)
+# Generated sample series (flagged and labelled as such) so a laptop's dashboard has charts.
+INDICATORS_SAMPLE_DATA = env_bool("INDICATORS_SAMPLE_DATA", DEBUG)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 30, minimum=60)

@@ -1,7 +1,337 @@
-from django.shortcuts import render
-from django.views.decorators.http import require_safe
+"""The public dashboard and its open data. Every page reads precomputed summaries, runs a fixed
+number of queries, answers conditional requests and is kept in the shared cache until the data
+changes (see ``dashboard_page``)."""
+
+import csv
+import hashlib
+import io
+import json
+from functools import wraps
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext as _
+from django.views.decorators.http import condition, require_safe
+
+from cswb.lib.exports import escape_cell
+from indicators.models import Domain, Geography, Indicator, Observation, Zone
+from indicators.services import dashboard_last_modified, dashboard_version
+
+PAGE_TIMEOUT = 60 * 60
+BROWSER_MAX_AGE = 60
+DATA_COLUMNS = [
+    "indicator", "indicator_name", "domain", "geography", "geography_code", "geography_name",
+    "period", "period_start", "period_end", "value", "unit", "status", "ci_low", "ci_high",
+    "note", "sample_data",
+]
 
 
-@require_safe
+def _etag(request, *args, **kwargs):
+    return f"{dashboard_version()}-{hashlib.md5(request.get_full_path().encode(), usedforsecurity=False).hexdigest()[:12]}"  # noqa: E501
+
+
+def _last_modified(request, *args, **kwargs):
+    return dashboard_last_modified()
+
+
+def dashboard_page(view):
+    """Serve the view from the shared cache while the dashboard's version is unchanged.
+
+    Anonymous visitors share the cached copy; a visitor with a session (staff) always gets a
+    fresh render, so no per-user content (messages) is ever cached. ETag and Last-Modified let
+    browsers and proxies revalidate for free.
+    """
+
+    @wraps(view)
+    def cached(request, *args, **kwargs):
+        shareable = settings.SESSION_COOKIE_NAME not in request.COOKIES
+        key = f"indicators:page:{_etag(request)}"
+        if shareable:
+            hit = cache.get(key)
+            if hit is not None:
+                content, headers = hit
+                response = HttpResponse(content)
+                for name, value in headers.items():
+                    response[name] = value
+                return response
+        response = view(request, *args, **kwargs)
+        if hasattr(response, "render") and callable(response.render):
+            response.render()
+        if response.status_code == 200:
+            patch_cache_control(response, public=True, max_age=BROWSER_MAX_AGE)
+            if shareable:
+                headers = {
+                    name: response[name]
+                    for name in ("Content-Type", "Content-Disposition", "Cache-Control")
+                    if response.has_header(name)
+                }
+                cache.set(key, (response.content, headers), PAGE_TIMEOUT)
+        return response
+
+    return require_safe(condition(etag_func=_etag, last_modified_func=_last_modified)(cached))
+
+
+def _published_indicators():
+    return (
+        Indicator.objects.published()
+        .select_related("domain", "summary")
+        .order_by("domain__order", "domain__name", "order", "name")
+    )
+
+
+def _group_by_domain(domains, indicators):
+    groups = {domain.pk: (domain, []) for domain in domains}
+    for indicator in indicators:
+        if indicator.domain_id in groups:
+            groups[indicator.domain_id][1].append(indicator)
+    return [group for group in groups.values() if group[1]]
+
+
+@dashboard_page
 def overview(request):
-    return render(request, "indicators/overview.html")
+    """Show every published indicator by domain, filtered by domain and zone. Three queries."""
+    domains = list(Domain.objects.all())
+    domain_slug = request.GET.get("domain", "")
+    zone = request.GET.get("zone", "")
+    errors = []
+    if domain_slug and domain_slug not in {d.slug for d in domains}:
+        errors.append(_("There is no domain “%(d)s”; showing all domains.") % {"d": domain_slug})
+        domain_slug = ""
+    if zone and zone not in Zone.values:
+        errors.append(_("There is no zone “%(z)s”; showing all zones.") % {"z": zone})
+        zone = ""
+    indicators = _published_indicators()
+    if domain_slug:
+        indicators = indicators.filter(domain__slug=domain_slug)
+    if zone:
+        indicators = indicators.filter(zone=zone)
+    indicators = list(indicators)
+    return render(request, "indicators/overview.html", {
+        "groups": _group_by_domain(domains, indicators),
+        "domains": domains,
+        "municipalities": list(Geography.objects.municipalities()),
+        "zones": Zone.choices,
+        "selected_domain": domain_slug,
+        "selected_zone": zone,
+        "filtered": bool(domain_slug or zone),
+        "filter_errors": errors,
+        "has_sample": any(i.is_sample for i in indicators),
+        "count": len(indicators),
+    })
+
+
+@dashboard_page
+def domain(request, slug):
+    """Show one domain's indicators. Two queries."""
+    domain = get_object_or_404(Domain, slug=slug)
+    indicators = list(_published_indicators().filter(domain=domain))
+    return render(request, "indicators/domain.html", {
+        "domain": domain,
+        "indicators": indicators,
+        "has_sample": any(i.is_sample for i in indicators),
+    })
+
+
+def _series_table(indicator, geographies, observations):
+    """Return periods (oldest first) and, for each, the observation per geography (or None)."""
+    periods = {}
+    for obs in observations:
+        periods.setdefault((obs.period_end, obs.period_start, obs.period), {})[
+            obs.geography_id
+        ] = obs
+    rows = []
+    for (_end, _start, label), by_geo in sorted(periods.items()):
+        rows.append({"period": label, "cells": [by_geo.get(g.pk) for g in geographies]})
+    return rows
+
+
+def _chart_data(indicator, geographies, rows):
+    def number(obs):
+        return None if obs is None or obs.value is None else float(obs.value)
+
+    return {
+        "unit": indicator.get_unit_display(),
+        "decimals": indicator.decimals,
+        "periods": [row["period"] for row in rows],
+        "series": [
+            {"label": geo.name, "level": geo.level,
+             "values": [number(row["cells"][i]) for row in rows]}
+            for i, geo in enumerate(geographies)
+        ],
+    }
+
+
+def _ordered_geographies():
+    """Region first, then Ontario, then the municipalities: the reading order of the table."""
+    level_order = {Geography.Level.REGION: 0, Geography.Level.PROVINCE: 1}
+    return sorted(Geography.objects.all(), key=lambda g: (level_order.get(g.level, 2), g.order))
+
+
+@dashboard_page
+def indicator(request, slug):
+    """Show one indicator: summary, chart, table, definition, source. Three queries."""
+    indicator = get_object_or_404(
+        Indicator.objects.published().select_related("domain", "summary"), slug=slug
+    )
+    geographies = _ordered_geographies()
+    observations = list(indicator.observations.all().order_by())
+    present = {obs.geography_id for obs in observations}
+    shown = [g for g in geographies if g.pk in present]
+    rows = _series_table(indicator, shown, observations)
+    return render(request, "indicators/indicator.html", {
+        "indicator": indicator,
+        "summary": getattr(indicator, "summary", None),
+        "geographies": shown,
+        "rows": list(reversed(rows)),
+        "chart": _chart_data(indicator, shown, rows),
+        "has_sample": indicator.is_sample,
+        "has_ci": any(obs.ci_low is not None for obs in observations),
+        "notes": sorted({obs.note for obs in observations if obs.note}),
+    })
+
+
+@dashboard_page
+def municipality(request, slug):
+    """Show each published indicator's latest figure for one municipality, beside Halton's and
+    Ontario's. Three queries."""
+    geographies = list(Geography.objects.all())
+    place = next((g for g in geographies if g.slug == slug), None)
+    if place is None or place.level != Geography.Level.MUNICIPALITY:
+        raise Http404
+    region = next((g for g in geographies if g.level == Geography.Level.REGION), None)
+    province = next((g for g in geographies if g.level == Geography.Level.PROVINCE), None)
+    indicators = list(_published_indicators())
+    domains = list(Domain.objects.all())
+    groups = _group_by_domain(domains, indicators)
+    return render(request, "indicators/municipality.html", {
+        "place": place,
+        "region": region,
+        "province": province,
+        "municipalities": [g for g in geographies if g.level == Geography.Level.MUNICIPALITY],
+        "groups": groups,
+        "has_sample": any(i.is_sample for i in indicators),
+        "with_data": sum(
+            1 for i in indicators
+            if getattr(i, "summary", None) and place.slug in (i.summary.latest or {})
+        ),
+    })
+
+
+# Open data ---------------------------------------------------------------------------------------
+
+
+def _data_rows(indicators):
+    """Yield one dict per observation of the given indicators, in stable column order."""
+    observations = (
+        Observation.objects.filter(indicator__in=indicators)
+        .select_related("indicator__domain", "geography")
+        .order_by("indicator__domain__order", "indicator__order", "indicator__name",
+                  "geography__order", "period_end", "period_start")
+    )
+    for obs in observations.iterator(chunk_size=5000):
+        ind = obs.indicator
+        yield {
+            "indicator": ind.slug,
+            "indicator_name": ind.name,
+            "domain": ind.domain.slug,
+            "geography": obs.geography.slug,
+            "geography_code": obs.geography.code,
+            "geography_name": obs.geography.name,
+            "period": obs.period,
+            "period_start": obs.period_start,
+            "period_end": obs.period_end,
+            "value": obs.value,
+            "unit": ind.unit,
+            "status": obs.status,
+            "ci_low": obs.ci_low,
+            "ci_high": obs.ci_high,
+            "note": obs.note,
+            "sample_data": ind.is_sample,
+        }
+
+
+def _csv(filename, rows) -> HttpResponse:
+    buffer = io.StringIO()
+    buffer.write("\ufeff")  # a BOM so spreadsheet programs read the file as UTF-8
+    writer = csv.writer(buffer)
+    writer.writerow(DATA_COLUMNS)
+    for row in rows:
+        row["sample_data"] = "yes" if row["sample_data"] else "no"
+        writer.writerow([escape_cell(row[name]) for name in DATA_COLUMNS])
+    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _number(value):
+    return None if value is None else float(value)
+
+
+def _json(filename, indicators, rows) -> HttpResponse:
+    by_indicator = {}
+    for row in rows:
+        by_indicator.setdefault(row["indicator"], []).append({
+            "geography": row["geography"],
+            "geography_code": row["geography_code"],
+            "geography_name": row["geography_name"],
+            "period": row["period"],
+            "period_start": row["period_start"],
+            "period_end": row["period_end"],
+            "value": _number(row["value"]),
+            "status": row["status"],
+            "ci_low": _number(row["ci_low"]),
+            "ci_high": _number(row["ci_high"]),
+            "note": row["note"],
+        })
+    payload = {
+        "licence": _("Open data from the Halton Community Safety and Well-Being dashboard."),
+        "statuses": dict(Observation.Status.choices),
+        "indicators": [
+            {
+                "indicator": ind.slug,
+                "name": ind.name,
+                "domain": ind.domain.slug,
+                "definition": ind.definition,
+                "unit": ind.unit,
+                "decimals": ind.decimals,
+                "direction": ind.direction,
+                "zone": ind.zone or None,
+                "source_name": ind.source_name,
+                "source_url": ind.source_url,
+                "notes": ind.notes,
+                "sample_data": ind.is_sample,
+                "observations": by_indicator.get(ind.slug, []),
+            }
+            for ind in indicators
+        ],
+    }
+    response = HttpResponse(
+        json.dumps(payload, ensure_ascii=False, indent=1, default=str),
+        content_type="application/json; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+@dashboard_page
+def indicator_data(request, slug, fmt):
+    """Download one published indicator's observations as CSV or JSON. Two queries."""
+    indicator = get_object_or_404(Indicator.objects.published().select_related("domain"),
+                                  slug=slug)
+    rows = _data_rows([indicator])
+    if fmt == "csv":
+        return _csv(f"{indicator.slug}.csv", rows)
+    return _json(f"{indicator.slug}.json", [indicator], rows)
+
+
+@dashboard_page
+def dataset(request, fmt):
+    """Download every published indicator's observations as CSV or JSON. Two queries."""
+    indicators = list(_published_indicators())
+    rows = _data_rows(indicators)
+    if fmt == "csv":
+        return _csv("halton-cswb-indicators.csv", rows)
+    return _json("halton-cswb-indicators.json", indicators, rows)

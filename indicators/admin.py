@@ -1,0 +1,290 @@
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from import_export.admin import ImportExportModelAdmin
+from import_export.formats.base_formats import CSV, XLSX
+
+from indicators import services
+from indicators.files import FileRejected
+from indicators.forms import SafeImportForm, StatcanImportForm
+from indicators.importing import ImportRejected
+from indicators.models import (
+    DashboardState,
+    Domain,
+    Geography,
+    Indicator,
+    IndicatorSummary,
+    Observation,
+    RemoteSource,
+)
+from indicators.permissions import can_export_data, can_import_data, can_manage_indicators
+from indicators.resources import IndicatorResource, ObservationResource
+from indicators.statcan import statcan_import_bytes
+
+
+class StewardAdmin(admin.ModelAdmin):
+    """Open to data stewards and administrators; a staff edit makes the dashboard refresh."""
+
+    def has_module_permission(self, request):
+        return can_manage_indicators(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return can_manage_indicators(request.user)
+
+    def has_add_permission(self, request):
+        return can_manage_indicators(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return can_manage_indicators(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return can_manage_indicators(request.user)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        services.dashboard_changed()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        services.dashboard_changed()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        services.dashboard_changed()
+
+
+class ImportExportStewardAdmin(ImportExportModelAdmin, StewardAdmin):
+    import_form_class = SafeImportForm
+    import_formats = [CSV, XLSX]
+    export_formats = [CSV, XLSX]
+
+    def has_import_permission(self, request):
+        return can_import_data(request.user)
+
+    def has_export_permission(self, request):
+        return can_export_data(request.user)
+
+
+@admin.register(Domain)
+class DomainAdmin(StewardAdmin):
+    list_display = ("name", "slug", "order")
+    prepopulated_fields = {"slug": ("name",)}
+    search_fields = ("name",)
+
+
+@admin.register(Geography)
+class GeographyAdmin(StewardAdmin):
+    list_display = ("name", "level", "code", "dguid", "parent")
+    list_filter = ("level",)
+    search_fields = ("name", "code", "dguid")
+    readonly_fields = ("slug", "level")
+
+    # The six places are reference data other apps point at: staff may correct a code, not add
+    # or remove places.
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class RemoteSourceInline(admin.TabularInline):
+    model = RemoteSource
+    extra = 0
+    fields = ("name", "url", "layout", "active", "last_success_at", "last_error")
+    readonly_fields = ("last_success_at", "last_error")
+    show_change_link = True
+
+
+@admin.register(Indicator)
+class IndicatorAdmin(ImportExportStewardAdmin):
+    resource_classes = [IndicatorResource]
+    list_display = ("name", "domain", "unit", "direction", "zone", "published", "is_sample",
+                    "summary_comparison", "summary_trend", "refresh_problem")
+    list_filter = ("domain", "published", "is_sample", "zone", "unit", "direction")
+    list_select_related = ("domain", "summary")
+    search_fields = ("name", "slug", "definition", "source_name")
+    prepopulated_fields = {"slug": ("name",)}
+    actions = ("publish", "unpublish")
+    inlines = [RemoteSourceInline]
+    fieldsets = (
+        (None, {"fields": ("domain", "name", "slug", "definition", "zone", "order")}),
+        (_("Figures"), {"fields": ("unit", "decimals", "direction")}),
+        (_("Source"), {"fields": ("source_name", "source_url", "notes")}),
+        (_("Publication"), {"fields": ("published", "is_sample")}),
+    )
+
+    @admin.display(description=_("compared with Ontario"))
+    def summary_comparison(self, obj):
+        summary = getattr(obj, "summary", None)
+        return summary.get_comparison_display() if summary else "—"
+
+    @admin.display(description=_("trend"))
+    def summary_trend(self, obj):
+        summary = getattr(obj, "summary", None)
+        return summary.get_trend_display() if summary else "—"
+
+    @admin.display(description=_("refresh problem"))
+    def refresh_problem(self, obj):
+        summary = getattr(obj, "summary", None)
+        return summary.error if summary and summary.error else ""
+
+    @admin.action(description=_("Publish the selected indicators"))
+    def publish(self, request, queryset):
+        count = queryset.update(published=True)
+        services.dashboard_changed()
+        self.message_user(request, ngettext("%d indicator published.",
+                                            "%d indicators published.", count) % count)
+
+    @admin.action(description=_("Withdraw the selected indicators from the dashboard"))
+    def unpublish(self, request, queryset):
+        count = queryset.update(published=False)
+        services.dashboard_changed()
+        self.message_user(request, ngettext("%d indicator withdrawn.",
+                                            "%d indicators withdrawn.", count) % count)
+
+
+@admin.register(Observation)
+class ObservationAdmin(ImportExportStewardAdmin):
+    resource_classes = [ObservationResource]
+    change_list_template = "indicators/admin/observation_change_list.html"
+    list_display = ("indicator", "geography", "period", "value", "status", "ci_low", "ci_high")
+    list_filter = ("status", "geography", "indicator__domain", "indicator__is_sample")
+    list_select_related = ("indicator", "geography")
+    search_fields = ("indicator__name", "indicator__slug", "period")
+    autocomplete_fields = ("indicator",)
+    readonly_fields = ("period_start", "period_end")
+    list_per_page = 100
+
+    def get_urls(self):
+        return [
+            path("import-statcan/", self.admin_site.admin_view(self.statcan_import_view),
+                 name="indicators_observation_import_statcan"),
+        ] + super().get_urls()
+
+    def save_model(self, request, obj, form, change):
+        from indicators.importing import parse_period
+
+        obj.period, obj.period_start, obj.period_end = parse_period(obj.period)
+        super().save_model(request, obj, form, change)
+
+    def statcan_import_view(self, request):
+        """Upload a Statistics Canada full-table CSV into one indicator, all or nothing."""
+        if not can_import_data(request.user):
+            raise PermissionDenied
+        form = StatcanImportForm(request.POST or None, request.FILES or None)
+        row_errors = []
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["csv_file"]
+            try:
+                result = statcan_import_bytes(
+                    upload.read(), indicator=form.cleaned_data["indicator"],
+                    filters=form.cleaned_data["filters"], replace=form.cleaned_data["replace"],
+                )
+            except FileRejected as exc:
+                form.add_error("csv_file", str(exc))
+            except ImportRejected as exc:
+                form.add_error(None, _("Nothing was imported: fix the rows below and upload "
+                                       "the file again."))
+                row_errors = [str(error) for error in exc.errors]
+                if exc.more:
+                    row_errors.append(_("… and %(count)s more.") % {"count": exc.more})
+            else:
+                self.message_user(request, _(
+                    "%(kept)s observations imported into “%(indicator)s” from %(read)s rows of "
+                    "the table. The dashboard is being refreshed."
+                ) % {"kept": result.kept, "indicator": form.cleaned_data["indicator"],
+                     "read": result.read})
+                return redirect("admin:indicators_observation_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Import a Statistics Canada table"),
+            "opts": self.model._meta,
+            "form": form,
+            "row_errors": row_errors,
+        }
+        return TemplateResponse(request, "indicators/admin/statcan_import.html", context)
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.base_fields["period"].help_text = _("A year (2021) or a span (2017-2018).")
+        return form
+
+
+@admin.register(RemoteSource)
+class RemoteSourceAdmin(StewardAdmin):
+    list_display = ("name", "indicator", "layout", "active", "last_success_at", "health")
+    list_filter = ("layout", "active")
+    list_select_related = ("indicator",)
+    search_fields = ("name", "url", "indicator__name")
+    autocomplete_fields = ("indicator",)
+    readonly_fields = ("last_attempt_at", "last_success_at", "last_row_count", "last_error")
+    actions = ("fetch_now",)
+
+    @admin.display(description=_("last fetch"))
+    def health(self, obj):
+        if obj.last_error:
+            return format_html('<strong class="errornote">{}</strong> {}', _("Failed:"),
+                               obj.last_error[:300])
+        if obj.last_success_at:
+            return _("OK (%(rows)s rows)") % {"rows": obj.last_row_count}
+        return _("Not fetched yet")
+
+    @admin.action(description=_("Fetch the selected sources now"))
+    def fetch_now(self, request, queryset):
+        for source in queryset:
+            if services.source_fetch(source_id=source.pk):
+                self.message_user(request, _("%(name)s: fetched %(rows)s rows.") % {
+                    "name": source.name, "rows": source.last_row_count})
+            else:
+                source.refresh_from_db()
+                self.message_user(request, _("%(name)s: failed, previous data kept. %(error)s")
+                                  % {"name": source.name, "error": source.last_error},
+                                  level=messages.ERROR)
+
+
+@admin.register(IndicatorSummary)
+class IndicatorSummaryAdmin(StewardAdmin):
+    list_display = ("indicator", "region_period", "region_value", "province_value",
+                    "comparison", "trend", "computed_at", "error")
+    list_filter = ("comparison", "trend")
+    list_select_related = ("indicator",)
+    search_fields = ("indicator__name",)
+    actions = ("refresh_now",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        state = DashboardState.get()
+        extra_context = {**(extra_context or {}), "title": _(
+            "Dashboard summaries (last refresh finished %(when)s; %(failed)s indicators failed)"
+        ) % {"when": state.refresh_finished_at or _("never"), "failed": state.refresh_failures}}
+        return super().changelist_view(request, extra_context)
+
+    @admin.action(description=_("Recompute the whole dashboard now"))
+    def refresh_now(self, request, queryset):
+        result = services.dashboard_refresh()
+        if result is None:
+            self.message_user(request, _("A refresh is already running; it will include the "
+                                         "latest data."), level=messages.WARNING)
+        else:
+            self.message_user(request, _("Dashboard recomputed: %(n)s indicators, %(f)s failed.")
+                              % {"n": result.indicators, "f": result.failures})
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not can_import_data(request.user):
+            actions.pop("refresh_now", None)
+        return actions

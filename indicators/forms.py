@@ -1,0 +1,83 @@
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from import_export.forms import ImportForm
+
+from indicators.files import FileRejected, check_size, check_xlsx_archive, sniff_format
+from indicators.models import Domain, Indicator, Zone
+from indicators.statcan import parse_filters
+
+
+def check_upload(upload) -> None:
+    """Refuse an upload that is too large, not CSV/XLSX, or an XLSX that expands too far.
+
+    Reads only the first bytes of a CSV; an XLSX is read whole to check its archive.
+    """
+    try:
+        check_size(upload.size)
+        upload.seek(0)
+        head = upload.read(8192)
+        kind = sniff_format(head, upload.name)
+        if kind == "xlsx":
+            upload.seek(0)
+            check_xlsx_archive(upload.read())
+        upload.seek(0)
+    except FileRejected as exc:
+        raise ValidationError(str(exc), code="bad_file") from None
+
+
+class SafeImportForm(ImportForm):
+    """import-export's upload form, refusing oversized, foreign and bomb-like files first."""
+
+    def clean_import_file(self):
+        upload = self.cleaned_data["import_file"]
+        check_upload(upload)
+        return upload
+
+
+class StatcanImportForm(forms.Form):
+    csv_file = forms.FileField(
+        label=_("Statistics Canada table (CSV)"),
+        help_text=_("The data CSV of a full-table download, with REF_DATE, GEO, DGUID, the "
+                    "dimension columns, UOM, SCALAR_FACTOR, VALUE and STATUS."),
+    )
+    indicator = forms.ModelChoiceField(
+        label=_("Indicator"), queryset=Indicator.objects.select_related("domain")
+    )
+    filters = forms.CharField(
+        label=_("Dimension filter"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("One “Column = value” per line, e.g. “Sex = Both sexes”. Only the rows that "
+                    "match every line, for Ontario, Halton and its municipalities, are imported."),
+    )
+    replace = forms.BooleanField(
+        label=_("Replace the indicator's series"),
+        required=False,
+        help_text=_("Delete the indicator's other observations, so the table becomes its whole "
+                    "series. Otherwise matching periods are updated and others kept."),
+    )
+
+    def clean_csv_file(self):
+        upload = self.cleaned_data["csv_file"]
+        check_upload(upload)
+        return upload
+
+    def clean_filters(self):
+        try:
+            return parse_filters(self.cleaned_data["filters"])
+        except FileRejected as exc:
+            raise ValidationError(str(exc), code="bad_filter") from None
+
+
+class DashboardFilterForm(forms.Form):
+    """The public dashboard's filter by domain and zone of intervention (a GET form)."""
+
+    domain = forms.ModelChoiceField(
+        label=_("Domain"), queryset=Domain.objects.all(), required=False, to_field_name="slug",
+        empty_label=_("All domains"),
+    )
+    zone = forms.ChoiceField(
+        label=_("Zone of intervention"), required=False,
+        choices=[("", _("All zones"))] + list(Zone.choices),
+    )

@@ -1,0 +1,324 @@
+"""Validate rows of observations and write them in bulk, all or nothing.
+
+Every way data comes in (admin upload, Statistics Canada tables, remote sources) hands rows to
+``RowCleaner``; nothing is written until every row is valid, and the errors name each bad row.
+"""
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from indicators.models import Geography, Indicator, Observation
+
+Status = Observation.Status
+
+PERIOD_RE = re.compile(r"^\s*(\d{4})(?:\s*(?:-|–|/|to)\s*(\d{4}|\d{2}))?\s*$")
+NUMBER_RE = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?$")
+STATUS_WORDS = {
+    "": "",
+    "final": Status.FINAL,
+    "preliminary": Status.PRELIMINARY,
+    "suppressed": Status.SUPPRESSED,
+    "not_available": Status.NOT_AVAILABLE,
+    "not available": Status.NOT_AVAILABLE,
+    "n/a": Status.NOT_AVAILABLE,
+}
+EMPTY_STATUSES = {Status.SUPPRESSED, Status.NOT_AVAILABLE}
+MAX_ERRORS = 50
+BATCH_SIZE = 2000
+UPDATE_FIELDS = ["period_start", "period_end", "value", "ci_low", "ci_high", "status", "note"]
+
+
+def parse_period(text) -> tuple[str, int, int]:
+    """Return (label, first year, last year) for "2021", "2017-2018", "2017/18" or "2017–2018".
+
+    Raise ``ValidationError`` for anything else.
+    """
+    match = PERIOD_RE.match(str(text if text is not None else ""))
+    if not match:
+        raise ValidationError(
+            _("The period “%(period)s” is not a year (2021) or a span of years (2017-2018)."),
+            code="bad_period", params={"period": text},
+        )
+    start = int(match[1])
+    end = start
+    if match[2]:
+        end = int(match[2]) if len(match[2]) == 4 else (start // 100) * 100 + int(match[2])
+    if not 1900 <= start <= 2100 or not start <= end <= start + 10:
+        raise ValidationError(
+            _("The period “%(period)s” is outside 1900-2100 or its span runs backwards."),
+            code="bad_period", params={"period": text},
+        )
+    label = str(start) if start == end else f"{start}-{end}"
+    return label, start, end
+
+
+def parse_number(text, *, what: str) -> Decimal | None:
+    """Return the decimal in ``text`` (thousands separators allowed), None when it is empty."""
+    if text is None:
+        return None
+    if isinstance(text, int | float | Decimal) and not isinstance(text, bool):
+        return Decimal(str(text))
+    cleaned = str(text).strip()
+    if cleaned == "":
+        return None
+    if not NUMBER_RE.match(cleaned) or cleaned in {"+", "-", "."}:
+        raise ValidationError(
+            _("The %(what)s “%(text)s” is not a number."),
+            code="not_a_number", params={"what": what, "text": text},
+        )
+    try:
+        return Decimal(cleaned.replace(",", ""))
+    except InvalidOperation:
+        raise ValidationError(
+            _("The %(what)s “%(text)s” is not a number."),
+            code="not_a_number", params={"what": what, "text": text},
+        ) from None
+
+
+def parse_status(text) -> str:
+    word = str(text or "").strip().lower().replace("-", " ")
+    if word not in STATUS_WORDS and word.replace(" ", "_") not in STATUS_WORDS:
+        raise ValidationError(
+            _("The status “%(status)s” is not one of final, preliminary, suppressed, "
+              "not available."),
+            code="bad_status", params={"status": text},
+        )
+    return STATUS_WORDS.get(word, STATUS_WORDS.get(word.replace(" ", "_")))
+
+
+@dataclass
+class RowError:
+    row: int
+    message: str
+
+    def __str__(self):
+        return _("Row %(row)s: %(message)s") % {"row": self.row, "message": self.message}
+
+
+class ImportRejected(Exception):
+    """A file was refused; ``errors`` names each bad row (the first MAX_ERRORS of them)."""
+
+    def __init__(self, errors: list[RowError], *, more: int = 0):
+        self.errors = errors
+        self.more = more
+        super().__init__(self.summary())
+
+    def summary(self) -> str:
+        lines = [str(error) for error in self.errors]
+        if self.more:
+            lines.append(_("… and %(count)s more rows with errors.") % {"count": self.more})
+        return "\n".join(lines)
+
+
+@dataclass
+class CleanRow:
+    """A valid observation, ready to write: foreign keys as ids."""
+
+    indicator_id: int
+    geography_id: int
+    period: str
+    period_start: int
+    period_end: int
+    value: Decimal | None
+    ci_low: Decimal | None
+    ci_high: Decimal | None
+    status: str
+    note: str
+
+    @property
+    def key(self) -> tuple[int, int, str]:
+        return (self.indicator_id, self.geography_id, self.period)
+
+    def as_observation(self) -> Observation:
+        return Observation(
+            indicator_id=self.indicator_id, geography_id=self.geography_id, period=self.period,
+            period_start=self.period_start, period_end=self.period_end, value=self.value,
+            ci_low=self.ci_low, ci_high=self.ci_high, status=self.status, note=self.note,
+        )
+
+
+@dataclass
+class RowCleaner:
+    """Turn raw rows (dicts of text) into ``CleanRow``s, with every lookup cached.
+
+    The lookups take two queries however many rows there are. ``indicator`` fixes the indicator
+    when the file has no indicator column (Statistics Canada tables, remote sources).
+    """
+
+    indicator: Indicator | None = None
+    indicators: dict = field(default_factory=dict)
+    geographies: dict = field(default_factory=dict)
+    seen: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        if self.indicator is None:
+            self.indicators = {
+                slug.lower(): pk for slug, pk in Indicator.objects.values_list("slug", "pk")
+            }
+        for pk, code, slug, dguid, name in Geography.objects.values_list(
+            "pk", "code", "slug", "dguid", "name"
+        ):
+            for key in (code, slug, dguid, name):
+                if key:
+                    self.geographies[key.lower()] = pk
+
+    def geography_id(self, text) -> int:
+        key = str(text or "").strip().lower()
+        if key not in self.geographies:
+            raise ValidationError(
+                _("Unknown geography “%(geo)s”: use a Statistics Canada code (e.g. 3524), "
+                  "DGUID or name of Ontario, Halton Region or one of its municipalities."),
+                code="unknown_geography", params={"geo": text},
+            )
+        return self.geographies[key]
+
+    def indicator_id(self, text) -> int:
+        if self.indicator is not None:
+            return self.indicator.pk
+        key = str(text or "").strip().lower()
+        if key not in self.indicators:
+            raise ValidationError(
+                _("Unknown indicator “%(slug)s”: use the slug of an existing indicator."),
+                code="unknown_indicator", params={"slug": text},
+            )
+        return self.indicators[key]
+
+    def clean(self, raw: dict, *, row_number: int) -> CleanRow:
+        """Return the row as a ``CleanRow``; raise ``ValidationError`` with every problem."""
+        errors = []
+        values = {}
+        checks = [
+            ("indicator_id", lambda: self.indicator_id(raw.get("indicator"))),
+            ("geography_id", lambda: self.geography_id(raw.get("geography"))),
+            ("period", lambda: parse_period(raw.get("period"))),
+            ("status", lambda: parse_status(raw.get("status"))),
+            ("ci_low", lambda: parse_number(raw.get("ci_low"), what=_("confidence low"))),
+            ("ci_high", lambda: parse_number(raw.get("ci_high"), what=_("confidence high"))),
+        ]
+        for name, check in checks:
+            try:
+                values[name] = check()
+            except ValidationError as exc:
+                errors.extend(exc.messages)
+        status = values.get("status", "")
+        raw_value = raw.get("value")
+        try:
+            value = parse_number(raw_value, what=_("value"))
+        except ValidationError as exc:
+            # A symbol such as "x" or ".." is fine where the status says why there is no number.
+            if status not in EMPTY_STATUSES:
+                errors.append(
+                    exc.messages[0] + " " + _("If it is suppressed or not available, leave the "
+                                              "value empty and say so in the status column.")
+                )
+            value = None
+        if "status" in values:
+            if value is None and status in ("", Status.FINAL, Status.PRELIMINARY):
+                errors.append(_("The value is empty: give it, or set the status to suppressed "
+                                "or not available."))
+            elif value is not None and status in EMPTY_STATUSES:
+                errors.append(_("A %(status)s row must have an empty value.")
+                              % {"status": Status(status).label.lower()})
+        ci_low, ci_high = values.get("ci_low"), values.get("ci_high")
+        if (ci_low is None) != (ci_high is None):
+            errors.append(_("Give both ends of the confidence interval, or neither."))
+        elif ci_low is not None and (
+            ci_low > ci_high or (value is not None and not ci_low <= value <= ci_high)
+        ):
+            errors.append(_("The confidence interval must run from low to high around the "
+                            "value."))
+        note = str(raw.get("note") or "").strip()
+        if len(note) > 500:
+            errors.append(_("The note is longer than 500 characters."))
+        if errors:
+            raise ValidationError(errors)
+        label, start, end = values["period"]
+        row = CleanRow(
+            indicator_id=values["indicator_id"], geography_id=values["geography_id"],
+            period=label, period_start=start, period_end=end, value=value,
+            ci_low=ci_low, ci_high=ci_high, status=status or Status.FINAL, note=note,
+        )
+        first = self.seen.setdefault(row.key, row_number)
+        if first != row_number:
+            raise ValidationError(
+                _("Duplicate of row %(first)s (same indicator, geography and period)."),
+                code="duplicate", params={"first": first},
+            )
+        return row
+
+
+def clean_rows(rows: Iterable[tuple[int, dict]], cleaner: RowCleaner, *,
+               empty_message: str = "") -> list[CleanRow]:
+    """Clean numbered rows; raise ``ImportRejected`` naming the bad ones, having written nothing.
+    """
+    cleaned, errors, more = [], [], 0
+    for number, raw in rows:
+        try:
+            cleaned.append(cleaner.clean(raw, row_number=number))
+        except ValidationError as exc:
+            if len(errors) < MAX_ERRORS:
+                errors.append(RowError(number, " ".join(exc.messages)))
+            else:
+                more += 1
+    if errors:
+        raise ImportRejected(errors, more=more)
+    if not cleaned:
+        raise ImportRejected([RowError(0, empty_message or _("The file has no rows of data."))])
+    return cleaned
+
+
+def _batches(rows: list[CleanRow]) -> Iterator[list[Observation]]:
+    # Model instances are built per batch so memory stays flat on large files.
+    for start in range(0, len(rows), BATCH_SIZE):
+        yield [row.as_observation() for row in rows[start:start + BATCH_SIZE]]
+
+
+@dataclass
+class ImportReport:
+    rows: int
+    indicators: int
+    replaced: int = 0
+
+    def __str__(self):
+        return _("%(rows)s observations imported for %(indicators)s indicators.") % {
+            "rows": self.rows, "indicators": self.indicators,
+        }
+
+
+def observations_write(rows: list[CleanRow], *, replace_indicator_ids=()) -> ImportReport:
+    """Write clean rows in one transaction: insert, or update the existing (indicator,
+    geography, period). With ``replace_indicator_ids``, those indicators' other observations
+    are deleted first, so the file becomes their whole series (a swap)."""
+    from indicators.services import dashboard_changed
+
+    with transaction.atomic():
+        replaced = 0
+        if replace_indicator_ids:
+            replaced, _detail = Observation.objects.filter(
+                indicator_id__in=list(replace_indicator_ids)
+            ).delete()
+        for batch in _batches(rows):
+            Observation.objects.bulk_create(
+                batch,
+                update_conflicts=True,
+                unique_fields=["indicator", "geography", "period"],
+                update_fields=UPDATE_FIELDS,
+            )
+        dashboard_changed()
+    return ImportReport(
+        rows=len(rows), indicators=len({row.indicator_id for row in rows}), replaced=replaced
+    )
+
+
+def observations_import(rows: Iterable[tuple[int, dict]], *, indicator: Indicator | None = None,
+                        replace: bool = False) -> ImportReport:
+    """Validate every numbered row, then write them all; raise ``ImportRejected`` otherwise."""
+    cleaned = clean_rows(rows, RowCleaner(indicator=indicator))
+    replace_ids = {row.indicator_id for row in cleaned} if replace else ()
+    return observations_write(cleaned, replace_indicator_ids=replace_ids)
