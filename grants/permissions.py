@@ -41,7 +41,12 @@ ROLE_PERMISSIONS = {
 
 
 def is_grant_staff(user) -> bool:
-    return bool(user and user.is_authenticated and user.has_role(Role.GRANT_STAFF))
+    """Grant staff, and CSWB administrators, who may do everything."""
+    return bool(
+        user
+        and user.is_authenticated
+        and (user.has_role(Role.GRANT_STAFF) or user.has_role(Role.ADMINISTRATOR))
+    )
 
 
 def is_reviewer(user) -> bool:

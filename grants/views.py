@@ -84,7 +84,7 @@ def _form_page(request, round_, form, application=None, status=200):
     )
 
 
-def _handle_post(request, round_, application=None):
+def _handle_post(request, round_, application=None, token=None):
     """Validate, save the draft, then submit when asked; keep what was typed on every error."""
     submitting = request.POST.get("action") == "submit"
     form = ApplicationForm(
@@ -113,7 +113,7 @@ def _handle_post(request, round_, application=None):
     except ValidationError as exc:
         form.add_error(None, exc)
         return _form_page(request, round_, form, application)
-    token = services.application_token(application)
+    token = token or services.application_token(application)
     if not submitting:
         messages.success(
             request,
@@ -167,7 +167,7 @@ def resume(request, token):
         return redirect("grants:status", token)
     round_ = application.round
     if request.method == "POST":
-        return _handle_post(request, round_, application)
+        return _handle_post(request, round_, application, token)
     form = ApplicationForm(instance=application, round=round_)
     return _form_page(request, round_, form, application)
 
