@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run test lint up migrate reference clean
+.PHONY: run test lint up migrate reference clean bench
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,10 @@ up: $(VENV)/.installed
 	$(PY) manage.py collectstatic --noinput
 	$(PY) manage.py load_reference_data
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho start -f Procfile
+
+# Load and speed benchmark of the whole stack (PostgreSQL and Redis must answer); see PERFORMANCE.md.
+bench: $(VENV)/.dev-installed
+	$(PY) bench/run.py
 
 clean:
 	rm -rf $(VENV) var
