@@ -12,7 +12,16 @@ LIST_SEPARATOR = ";"
 
 
 class SafeExportMixin:
-    """Escape every exported cell a spreadsheet would otherwise run as a formula."""
+    """Escape formula-like cells on export; import all rows or none.
+
+    The admin already rolls back an import with invalid rows; the default here makes any other
+    caller (a shell, a command) do the same, so a file is never half-imported.
+    """
+
+    def import_data(self, dataset, *args, rollback_on_validation_errors=True, **kwargs):
+        return super().import_data(
+            dataset, *args, rollback_on_validation_errors=rollback_on_validation_errors, **kwargs
+        )
 
     def export_field(self, field, instance, **kwargs):
         return escape_cell(super().export_field(field, instance, **kwargs))
@@ -78,6 +87,13 @@ class ActionTableResource(SafeExportMixin, resources.ModelResource):
             instance._import_leads = self._read_leads(row.get("leads"))
         except ValidationError as exc:
             errors["leads"] = exc
+        # Many-to-many cells are read only after saving; check the zones now so that a bad
+        # zone is reported next to the row's other problems.
+        if "zones" in row:
+            try:
+                self.fields["zones"].clean(row)
+            except ValueError as exc:
+                errors["zones"] = ValidationError(str(exc), code="bad_zone")
         if errors:
             raise ValidationError(errors)
 
