@@ -199,8 +199,11 @@ def reference_allocate(*, now) -> str:
 def application_submit(*, application: Application, now=None) -> Application:
     """Submit a complete draft while its round is open; the check uses the server's clock."""
     with transaction.atomic():
-        application = Application.objects.select_for_update().select_related("round").get(
-            pk=application.pk
+        # Lock only the application's row: the joined round must stay free for others.
+        application = (
+            Application.objects.select_for_update(of=("self",))
+            .select_related("round")
+            .get(pk=application.pk)
         )
         now = now or timezone.now()
         round_ = application.round
@@ -520,8 +523,11 @@ def application_approve(
     first commits, then sees its award in the committed total.
     """
     with transaction.atomic():
-        application = Application.objects.select_for_update().select_related("round").get(
-            pk=application.pk
+        # Lock only the application's row: the joined round must stay free for others.
+        application = (
+            Application.objects.select_for_update(of=("self",))
+            .select_related("round")
+            .get(pk=application.pk)
         )
         round_ = application.round
         fund = Fund.objects.select_for_update().get(pk=round_.fund_id)
