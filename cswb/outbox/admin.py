@@ -2,30 +2,104 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from cswb.outbox import services
+from cswb.outbox import permissions, services
 from cswb.outbox.models import Message
+
+
+class NeedsAttentionFilter(admin.SimpleListFilter):
+    title = _("needs attention")
+    parameter_name = "attention"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Failed or unconfirmed"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.needs_attention()
+        return queryset
 
 
 @admin.register(Message)
 class MessageAdmin(admin.ModelAdmin):
-    list_display = ("created_at", "kind", "to_email", "subject", "state", "attempts", "sent_at")
-    list_filter = ("state", "kind")
-    search_fields = ("to_email", "subject", "dedupe_key")
+    """Delivery state of every email; staff queue failed or unconfirmed ones again.
+
+    An "unconfirmed" message reached the mail server but its answer was never recorded: it has
+    probably been delivered. Sending it again may give the recipient a second copy (with the
+    same Message-ID), so check with the recipient or the mail server's log first.
+    """
+
+    list_display = (
+        "created_at",
+        "kind",
+        "to_email",
+        "subject",
+        "state",
+        "attempts",
+        "next_attempt_at",
+        "sent_at",
+    )
+    list_filter = (NeedsAttentionFilter, "state", "kind")
+    search_fields = ("to_email", "subject", "=dedupe_key")
     date_hierarchy = "created_at"
     actions = ["retry"]
     readonly_fields = [f.name for f in Message._meta.fields]
+    fieldsets = [
+        (_("Delivery"), {"fields": [
+            "state", "attempts", "last_error", "created_at", "next_attempt_at", "claimed_at",
+            "handed_over_at", "sent_at",
+        ]}),
+        (_("Message"), {"fields": [
+            "kind", "to_email", "subject", "body_text", "body_html", "headers", "dedupe_key",
+        ]}),
+    ]
+
+    def has_module_permission(self, request):
+        return permissions.can_view_messages(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return permissions.can_view_messages(request.user, obj)
+
+    def has_change_permission(self, request, obj=None):
+        # The change permission is what the retry action needs; every field stays read-only.
+        return permissions.can_retry_message(request.user)
 
     def has_add_permission(self, request):
         return False
 
-    @admin.action(description=_("Send the selected messages again"), permissions=["change"])
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(
+        description=_("Send the selected failed or unconfirmed messages again"),
+        permissions=["change"],
+    )
     def retry(self, request, queryset):
-        queued = 0
-        for message in queryset.exclude(state=Message.State.SENT):
-            services.message_retry(message=message)
-            queued += 1
-        self.message_user(
-            request,
-            ngettext("%d message queued again.", "%d messages queued again.", queued) % queued,
-            messages.SUCCESS,
-        )
+        queued = skipped = 0
+        for message in queryset:
+            if permissions.can_retry_message(request.user, message) and services.message_retry(
+                message=message
+            ):
+                queued += 1
+                self.log_change(
+                    request, message, f"Queued again (was {message.get_state_display()})."
+                )
+            else:
+                skipped += 1
+        if queued:
+            self.message_user(
+                request,
+                ngettext("%d message queued again.", "%d messages queued again.", queued)
+                % queued,
+                messages.SUCCESS,
+            )
+        if skipped:
+            self.message_user(
+                request,
+                ngettext(
+                    "%d message was left alone: it is sent or being sent.",
+                    "%d messages were left alone: they are sent or being sent.",
+                    skipped,
+                )
+                % skipped,
+                messages.WARNING,
+            )

@@ -14,12 +14,19 @@ class MessageQuerySet(models.QuerySet):
         """Return messages claimed by a worker that has not reported back within ``lease``."""
         return self.filter(state=Message.State.SENDING, claimed_at__lt=now - lease)
 
+    def needs_attention(self):
+        """Return messages a person has to look at: given up, or possibly delivered."""
+        return self.filter(state__in=[Message.State.FAILED, Message.State.UNCONFIRMED])
+
 
 class Message(models.Model):
     """One email to one recipient, stored before it is sent so that nothing is lost.
 
     A row is created in the same transaction as the change that causes it; a Celery task sends it
-    and marks it sent only once the mail server has accepted it.
+    and marks it sent only once the mail server has accepted it. ``handed_over_at`` is set just
+    before the end of the SMTP DATA command: from then on the server may hold the message, so a
+    claim whose worker died after that point is never sent again automatically (it becomes
+    "unconfirmed" for staff to check); see ``cswb.outbox.services``.
     """
 
     class State(models.TextChoices):
@@ -27,6 +34,7 @@ class Message(models.Model):
         SENDING = "sending", _("Being sent")
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
+        UNCONFIRMED = "unconfirmed", _("Possibly sent: not confirmed")
 
     kind = models.CharField(_("kind"), max_length=100, help_text=_("Which email this is."))
     to_email = models.EmailField(_("to"))
@@ -42,12 +50,18 @@ class Message(models.Model):
         unique=True,
         help_text=_("Two messages with the same key are never both queued."),
     )
-    state = models.CharField(_("state"), max_length=10, choices=State, default=State.PENDING)
+    state = models.CharField(_("state"), max_length=12, choices=State, default=State.PENDING)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
     claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
+    handed_over_at = models.DateTimeField(
+        _("handed to the mail server"),
+        null=True,
+        blank=True,
+        help_text=_("When the last attempt finished passing the message to the mail server."),
+    )
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
 
     objects = MessageQuerySet.as_manager()
@@ -59,6 +73,7 @@ class Message(models.Model):
         indexes = [
             models.Index(fields=["state", "next_attempt_at"], name="outbox_state_next_idx"),
             models.Index(fields=["kind", "created_at"], name="outbox_kind_created_idx"),
+            models.Index(fields=["state", "claimed_at"], name="outbox_state_claimed_idx"),
         ]
 
     def __str__(self):

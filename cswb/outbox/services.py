@@ -1,9 +1,53 @@
-"""Queue and deliver outgoing mail through the database outbox."""
+"""Queue and deliver outgoing mail through the database outbox.
 
+How a message is never lost
+    ``message_queue`` stores the message in the caller's transaction, so it exists exactly when
+    the change that causes it does. After commit its id is pushed to the broker; when the broker
+    is down the push fails quietly (in at most a couple of seconds) and the row stays pending.
+    The periodic sweep (``messages_requeue_stale``, beat entry ``outbox-requeue-stale``) queues
+    every message still pending a few minutes after it was due, and releases claims of workers
+    that died before the message reached the mail server. A refused or failed send is retried with
+    exponential backoff (``backoff``) up to ``OUTBOX_MAX_ATTEMPTS`` times, then marked failed for
+    staff, who can queue it again from the admin.
+
+How a message is never sent twice
+    1. A worker *claims* a row with a conditional ``UPDATE ... SET state='sending' WHERE
+       state='pending' AND next_attempt_at <= now`` and goes on only when exactly one row changed:
+       two workers (or a task the broker delivered twice) never both send it.
+    2. It is marked sent only after the mail server answered 250 to the end of DATA.
+    3. Just before the final "." of DATA the worker records ``handed_over_at``. A server discards
+       a message whose DATA never ended, so a claim that outlived its lease with no
+       ``handed_over_at`` (worker killed while connecting or sending) is safely sent again. A
+       claim that outlived its lease *with* ``handed_over_at`` (worker killed between handing the
+       message over and recording the server's answer) may already be in the recipient's mailbox:
+       it is never re-sent automatically but marked "unconfirmed" so that staff can check and, if
+       needed, send it again from the admin. The same happens when the connection drops after the
+       final "." without an answer.
+    4. Every message has a fixed Message-ID from the moment it is queued, so any copy a person
+       does decide to send again is recognisable as the same message.
+    The lease (``SENDING_LEASE``) is longer than the delivery task's hard time limit, so a claim
+    is only ever released once its worker can no longer be running.
+
+How delivery stays fast
+    A delivery task sends its own message and then keeps draining due messages over the same SMTP
+    connection, up to ``BATCH_SIZE`` messages or ``BATCH_SECONDS``; tasks for messages already sent
+    that way find nothing to claim and end after one query.
+
+Mail never leaves inside a web request
+    A request only writes rows and, after commit, pushes ids to the broker. Without a broker
+    (laptop, ``task_always_eager``) the push is held until the response has been sent
+    (``request_finished``) and only then runs the delivery in the same process.
+"""
+
+import contextlib
 import logging
-import socket
+import math
+import smtplib
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
 from datetime import timedelta
-from email.utils import make_msgid
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -12,18 +56,36 @@ from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from cswb.outbox.backends import EmailBackend as HandoverBackend
 from cswb.outbox.models import Message
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 8
+# The delivery task's hard time limit (seconds); the lease below must stay well above it.
+TASK_TIME_LIMIT = 300
 # A claimed message not reported back within this time belongs to a worker that died.
 SENDING_LEASE = timedelta(minutes=10)
+# The sweep leaves recently due messages to the task queued for them at commit.
+REQUEUE_AFTER = timedelta(minutes=2)
+# One delivery task sends at most this many messages over one connection.
+BATCH_SIZE = 200
+BATCH_SECONDS = 60
+SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+SMTP_OK = 250
+
+
+def max_attempts() -> int:
+    """Return how many tries a message gets before staff must step in (OUTBOX_MAX_ATTEMPTS)."""
+    return getattr(settings, "OUTBOX_MAX_ATTEMPTS", 8)
 
 
 def backoff(attempts: int) -> timedelta:
-    """Return the wait before the next try: 30 s, 1 min, 2 min ... capped at one hour."""
-    return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
+    """Return the wait before the next try: 30 s, 1 min, 2 min ... capped at one hour.
+
+    The base is ``OUTBOX_RETRY_BASE_SECONDS`` (30 by default).
+    """
+    base = getattr(settings, "OUTBOX_RETRY_BASE_SECONDS", 30)
+    return timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), 3600))
 
 
 def render_email(template: str, context: dict) -> tuple[str, str, str]:
@@ -34,6 +96,11 @@ def render_email(template: str, context: dict) -> tuple[str, str, str]:
     text = render_to_string(f"emails/{template}-body.txt", context)
     html = render_to_string(f"emails/{template}-body.html", context)
     return subject, text, html
+
+
+def _message_id() -> str:
+    domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip(" >") or "localhost"
+    return f"<outbox-{uuid.uuid4().hex}@{domain}>"
 
 
 def message_queue(
@@ -51,6 +118,8 @@ def message_queue(
     exists (the caller asked for that email before, so it is not queued twice).
     """
     subject, text, html = render_email(template, context)
+    headers = dict(headers or {})
+    headers.setdefault("Message-ID", _message_id())
     try:
         with transaction.atomic():
             message = Message.objects.create(
@@ -59,7 +128,7 @@ def message_queue(
                 subject=subject,
                 body_text=text,
                 body_html=html,
-                headers=headers or {},
+                headers=headers,
                 dedupe_key=dedupe_key,
             )
     except IntegrityError:
@@ -70,21 +139,45 @@ def message_queue(
     return message
 
 
+# Delivery held back until the current request has been answered (eager mode only) ----------
+
+_request = threading.local()
+
+
+def request_started(**kwargs) -> None:
+    _request.active = True
+    _request.held = []
+
+
+def request_finished(**kwargs) -> None:
+    held = getattr(_request, "held", [])
+    _request.active = False
+    _request.held = []
+    for message_id in held:
+        enqueue_delivery(message_id)
+
+
+def _in_request() -> bool:
+    return getattr(_request, "active", False)
+
+
 def enqueue_delivery(message_id: int, *, countdown: float | None = None) -> bool:
-    """Hand a message to the broker; when the broker is down, leave it for the periodic sweep."""
+    """Hand a message to the broker; when the broker is down, leave it for the periodic sweep.
+
+    Without a broker (eager tasks) and inside a request, hold it until the response is sent.
+    """
+    from cswb.celery import app
     from cswb.outbox.tasks import deliver
 
+    if app.conf.task_always_eager and _in_request():
+        _request.held.append(message_id)
+        return True
     try:
         deliver.apply_async((message_id,), countdown=countdown, retry=False)
     except Exception as exc:  # noqa: BLE001 - any broker failure: the row stays pending
         log.warning("outbox: could not queue message %s (%s); the sweep retries", message_id, exc)
         return False
     return True
-
-
-def _message_id(message: Message) -> str:
-    domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip(" >") or socket.getfqdn()
-    return make_msgid(idstring=f"outbox-{message.pk}", domain=domain)
 
 
 def _build(message: Message) -> EmailMultiAlternatives:
@@ -100,57 +193,235 @@ def _build(message: Message) -> EmailMultiAlternatives:
     return email
 
 
-def message_deliver(*, message_id: int) -> timedelta | None:
-    """Send one due message; return the wait before a retry, or ``None`` when done.
+def _open_backend():
+    """Return an open mail backend; SMTP goes through the handover-reporting backend."""
+    if settings.EMAIL_BACKEND == SMTP_BACKEND:
+        backend = get_connection("cswb.outbox.backends.EmailBackend")
+    else:
+        backend = get_connection()
+    backend.open()
+    return backend
 
-    The row is claimed with a conditional UPDATE (pending -> sending), so two workers handed the
-    same message never both send it.
-    """
+
+def _claim(message_id: int) -> Message | None:
+    """Claim a due message with a conditional UPDATE; return it, or None if someone else did."""
     now = timezone.now()
     claimed = Message.objects.due(now).filter(pk=message_id).update(
-        state=Message.State.SENDING, claimed_at=now, attempts=F("attempts") + 1
+        state=Message.State.SENDING,
+        claimed_at=now,
+        handed_over_at=None,
+        attempts=F("attempts") + 1,
     )
     if claimed != 1:
         return None
-    message = Message.objects.get(pk=message_id)
-    if "Message-ID" not in message.headers:
-        # Fix the Message-ID before the first try: every retry carries the same one, so a
-        # receiving system that saw an earlier copy can drop the repeat.
-        message.headers["Message-ID"] = _message_id(message)
-        Message.objects.filter(pk=message_id).update(headers=message.headers)
-    try:
-        get_connection().send_messages([_build(message)])
-    except Exception as exc:  # noqa: BLE001 - every failure is recorded and retried
-        failed = message.attempts >= MAX_ATTEMPTS
-        wait = backoff(message.attempts)
-        Message.objects.filter(pk=message_id, state=Message.State.SENDING).update(
-            state=Message.State.FAILED if failed else Message.State.PENDING,
-            next_attempt_at=timezone.now() + wait,
-            last_error=f"{type(exc).__name__}: {exc}"[:2000],
+    return Message.objects.get(pk=message_id)
+
+
+def _next_due_id() -> int | None:
+    return (
+        Message.objects.due(timezone.now())
+        .order_by("next_attempt_at", "pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
+@dataclass
+class _Attempt:
+    """What one send learnt about whether the server may hold the message."""
+
+    message_id: int
+    handed_over: bool = False
+    reply: int | None = None
+
+    def handover(self):
+        self.handed_over = True
+        Message.objects.filter(pk=self.message_id, state=Message.State.SENDING).update(
+            handed_over_at=timezone.now()
         )
-        log.warning("outbox: message %s attempt %s failed: %s", message_id, message.attempts, exc)
-        return None if failed else wait
-    Message.objects.filter(pk=message_id).update(
+
+    def replied(self, code: int):
+        self.reply = code
+
+
+def _send(backend, message: Message) -> None:
+    attempt = _Attempt(message.pk)
+    smtp = isinstance(backend, HandoverBackend)
+    if smtp:
+        backend.on_handover = attempt.handover
+        backend.on_reply = attempt.replied
+    else:
+        # Console, locmem and other backends have no DATA phase: the call is the handover, and
+        # a worker killed during it does not send again.
+        attempt.handover()
+    try:
+        sent = backend.send_messages([_build(message)])
+    except Exception as exc:
+        exc.outbox_unconfirmed = smtp and attempt.handed_over and attempt.reply is None
+        raise
+    if not sent:
+        raise RuntimeError("the mail backend reported that nothing was sent")
+
+
+def _record_sent(message: Message) -> None:
+    Message.objects.filter(pk=message.pk, state=Message.State.SENDING).update(
         state=Message.State.SENT, sent_at=timezone.now(), last_error=""
     )
+
+
+def _is_permanent(exc: Exception) -> bool:
+    """Return True for a 5xx answer: the server will refuse this message every time."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _msg in exc.recipients.values())
+    return isinstance(exc, smtplib.SMTPResponseException) and exc.smtp_code >= 500
+
+
+def _record_failure(message: Message, exc: Exception) -> timedelta | None:
+    """Record a failed attempt; return the wait before the next, or None when there is none."""
+    error = f"{type(exc).__name__}: {exc}"[:2000]
+    if getattr(exc, "outbox_unconfirmed", False):
+        # The server had the whole message and never answered: it may have delivered it.
+        Message.objects.filter(pk=message.pk, state=Message.State.SENDING).update(
+            state=Message.State.UNCONFIRMED, last_error=error
+        )
+        log.error("outbox: message %s may have been sent; not retrying (%s)", message.pk, error)
+        return None
+    failed = message.attempts >= max_attempts() or _is_permanent(exc)
+    wait = backoff(message.attempts)
+    Message.objects.filter(pk=message.pk, state=Message.State.SENDING).update(
+        state=Message.State.FAILED if failed else Message.State.PENDING,
+        next_attempt_at=timezone.now() + wait,
+        handed_over_at=None,
+        last_error=error,
+    )
+    log.warning("outbox: message %s attempt %s failed: %s", message.pk, message.attempts, error)
+    return None if failed else wait
+
+
+@dataclass
+class DeliveryReport:
+    sent: list[int] = field(default_factory=list)
+    # (message id, wait before its next try) for each message that failed and will be retried
+    retries: list[tuple[int, timedelta]] = field(default_factory=list)
+    given_up: list[int] = field(default_factory=list)
+
+
+def messages_deliver(*, message_id: int | None = None, limit: int = BATCH_SIZE) -> DeliveryReport:
+    """Send ``message_id`` (when given) and then other due messages over one connection.
+
+    Each message is claimed on its own (see the module docstring), so any number of workers may
+    run this at once. The batch stops at the first failure: a server that refuses one message
+    now will likely refuse the next, and those stay pending for their own tasks and the sweep.
+    Runs about four queries per message.
+    """
+    report = DeliveryReport()
+    backend = None
+    deadline = time.monotonic() + BATCH_SECONDS
+    candidate = message_id
+    try:
+        while len(report.sent) < limit and time.monotonic() < deadline:
+            if candidate is None:
+                candidate = _next_due_id()
+                if candidate is None:
+                    break
+            message = _claim(candidate)
+            candidate = None
+            if message is None:
+                continue
+            try:
+                if backend is None:
+                    backend = _open_backend()
+                _send(backend, message)
+            except Exception as exc:  # noqa: BLE001 - every failure is recorded and retried
+                wait = _record_failure(message, exc)
+                if wait is None:
+                    report.given_up.append(message.pk)
+                else:
+                    report.retries.append((message.pk, wait))
+                break
+            _record_sent(message)
+            report.sent.append(message.pk)
+    finally:
+        if backend is not None:
+            # The connection is being dropped anyway: a failure to say goodbye changes nothing.
+            with contextlib.suppress(Exception):
+                backend.close()
+    return report
+
+
+def message_deliver(*, message_id: int) -> timedelta | None:
+    """Send one due message; return the wait before a retry, or ``None`` when done."""
+    report = messages_deliver(message_id=message_id, limit=1)
+    for failed_id, wait in report.retries:
+        if failed_id == message_id:
+            return wait
     return None
 
 
-def message_retry(*, message: Message) -> None:
-    """Put a failed or stuck message back in the queue now (staff action)."""
-    Message.objects.filter(pk=message.pk).exclude(state=Message.State.SENT).update(
-        state=Message.State.PENDING, next_attempt_at=timezone.now()
+def message_retry(*, message: Message) -> bool:
+    """Put a failed, unconfirmed or stuck message back in the queue now (staff action).
+
+    Return False when there was nothing to do (the message was sent meanwhile).
+    """
+    updated = (
+        Message.objects.filter(pk=message.pk)
+        .exclude(state__in=[Message.State.SENT, Message.State.SENDING])
+        .update(
+            state=Message.State.PENDING,
+            next_attempt_at=timezone.now(),
+            attempts=0,
+            handed_over_at=None,
+        )
     )
-    transaction.on_commit(lambda: enqueue_delivery(message.pk))
+    if updated:
+        transaction.on_commit(lambda: enqueue_delivery(message.pk))
+    return bool(updated)
 
 
-def messages_requeue_stale(*, now=None) -> int:
-    """Queue every due message again and release claims of workers that died; return how many."""
+def messages_requeue_stale(*, now=None, grace: timedelta = REQUEUE_AFTER) -> int:
+    """Release claims of dead workers and queue every overdue message; return how many are due.
+
+    A released claim that had not reached the mail server goes back to pending; one that had is
+    marked unconfirmed instead (see the module docstring). Messages due for less than ``grace``
+    are left to the task queued for them.
+    """
     now = now or timezone.now()
-    Message.objects.stuck(now, SENDING_LEASE).update(
-        state=Message.State.PENDING, next_attempt_at=now
+    stuck = Message.objects.stuck(now, SENDING_LEASE)
+    stuck.filter(handed_over_at__isnull=False).update(
+        state=Message.State.UNCONFIRMED,
+        last_error="The worker stopped after handing the message to the mail server and "
+        "before hearing its answer; it may have been delivered.",
     )
-    ids = list(Message.objects.due(now).values_list("pk", flat=True)[:5000])
-    for message_id in ids:
-        enqueue_delivery(message_id)
-    return len(ids)
+    stuck.filter(handed_over_at__isnull=True).update(
+        state=Message.State.PENDING, next_attempt_at=F("claimed_at")
+    )
+    count = Message.objects.due(now - grace).count()
+    # Each drain task sends up to BATCH_SIZE messages; queue enough of them to cover the backlog.
+    for _ in range(min(math.ceil(count / BATCH_SIZE), 20)):
+        enqueue_drain()
+    return count
+
+
+def enqueue_drain() -> bool:
+    from cswb.outbox.tasks import deliver_due
+
+    try:
+        deliver_due.apply_async(retry=False)
+    except Exception as exc:  # noqa: BLE001 - the next sweep tries again
+        log.warning("outbox: could not queue a delivery batch (%s)", exc)
+        return False
+    return True
+
+
+def messages_forget(*, dedupe_prefix: str) -> int:
+    """Delete the messages whose ``dedupe_key`` starts with ``dedupe_prefix`` (e.g. when a
+    resident's contact details reach the end of their retention); return how many.
+
+    A message a worker is sending right now is left alone; the next clean-up removes it.
+    """
+    deleted, _by_model = (
+        Message.objects.filter(dedupe_key__startswith=dedupe_prefix)
+        .exclude(state=Message.State.SENDING)
+        .delete()
+    )
+    return deleted

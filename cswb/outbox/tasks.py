@@ -1,17 +1,40 @@
+"""Thin Celery tasks around ``cswb.outbox.services``: they take ids and may run twice safely."""
+
 from celery import shared_task
 
 from cswb.outbox import services
 
 
-@shared_task(bind=True, max_retries=services.MAX_ATTEMPTS)
-def deliver(self, message_id: int) -> None:
-    """Send one outbox message; schedule the next try when the mail server refused it."""
-    wait = services.message_deliver(message_id=message_id)
-    if wait is not None:
-        services.enqueue_delivery(message_id, countdown=wait.total_seconds())
+@shared_task(
+    acks_late=True,
+    time_limit=services.TASK_TIME_LIMIT,
+    soft_time_limit=services.TASK_TIME_LIMIT - 30,
+)
+def deliver(message_id: int) -> int:
+    """Send one outbox message, then other due ones over the same connection.
+
+    A message the server refused is queued again after its backoff; return how many were sent.
+    """
+    report = services.messages_deliver(message_id=message_id)
+    for failed_id, wait in report.retries:
+        services.enqueue_delivery(failed_id, countdown=wait.total_seconds())
+    return len(report.sent)
+
+
+@shared_task(
+    acks_late=True,
+    time_limit=services.TASK_TIME_LIMIT,
+    soft_time_limit=services.TASK_TIME_LIMIT - 30,
+)
+def deliver_due() -> int:
+    """Send due messages (a batch queued by the sweep); return how many were sent."""
+    report = services.messages_deliver()
+    for failed_id, wait in report.retries:
+        services.enqueue_delivery(failed_id, countdown=wait.total_seconds())
+    return len(report.sent)
 
 
 @shared_task
 def requeue_stale() -> int:
-    """Queue messages that are due but were never handed to a worker (e.g. broker was down)."""
+    """Queue overdue messages (e.g. the broker was down) and release claims of dead workers."""
     return services.messages_requeue_stale()

@@ -15,20 +15,46 @@ def free_port() -> int:
 
 
 class SinkHandler:
+    """``refuse_next``: answer 451 to that many messages; ``delay``: wait that long after the
+    end of DATA before answering (the message is stored either way, as a real server that had
+    already queued it would); ``rcpt_delay``: wait before accepting each recipient, that is
+    before the message is sent at all. ``connections`` counts the sessions opened."""
+
     def __init__(self):
         self.messages = []
         self.refuse_next = 0
         self.delay = 0.0
+        self.rcpt_delay = 0.0
+        self.connections = 0
         self._lock = threading.Lock()
 
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        with self._lock:
+            self.connections += 1
+        session.host_name = hostname
+        return responses
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.rcpt_delay:
+            await asyncio.sleep(self.rcpt_delay)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
     async def handle_DATA(self, server, session, envelope):
+        with self._lock:
+            refused = self.refuse_next > 0
+            if refused:
+                self.refuse_next -= 1
+            else:
+                # Stored before the answer, as a real server queues a message before it says so:
+                # a client that disconnects during ``delay`` has still delivered it.
+                self.messages.append(
+                    message_from_bytes(envelope.original_content or envelope.content)
+                )
         if self.delay:
             await asyncio.sleep(self.delay)
-        with self._lock:
-            if self.refuse_next > 0:
-                self.refuse_next -= 1
-                return "451 4.3.0 Temporary failure, try again later"
-            self.messages.append(message_from_bytes(envelope.original_content or envelope.content))
+        if refused:
+            return "451 4.3.0 Temporary failure, try again later"
         return "250 2.0.0 Accepted"
 
 

@@ -5,6 +5,7 @@ import subprocess
 import sys
 import time
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -96,3 +97,46 @@ def wait_for(predicate, *, timeout: float = 30, interval: float = 0.2, what: str
             return value
         time.sleep(interval)
     pytest.fail(f"Timed out after {timeout} s waiting for {what}.")
+
+
+def start_worker(settings, *, email_url: str, extra_env=None) -> Worker:
+    """Start a real worker like the ``celery_worker`` fixture does, with extra environment
+    (e.g. a short retry backoff); skip or fail the same way when Redis or PostgreSQL is missing.
+    The caller stops it and sets ``task_always_eager`` back."""
+    from django.db import connection
+
+    from cswb.celery import app
+
+    if not settings.REDIS_URL:
+        _skip_or_fail("Worker tests need REDIS_URL (e.g. redis://127.0.0.1:6379/0).")
+    if connection.vendor != "postgresql":
+        _skip_or_fail("Worker tests need DATABASE_URL pointing at PostgreSQL.")
+    app.control.purge()
+    worker = Worker(
+        redis_url=settings.REDIS_URL,
+        db_url=database_url(connection.settings_dict),
+        email_url=email_url,
+        extra_env=extra_env,
+    ).start(app)
+    app.conf.task_always_eager = False
+    return worker
+
+
+@contextmanager
+def broker_down(app, dead_url: str = "redis://127.0.0.1:1/0"):
+    """Point ``app`` at a broker address where nothing listens, as if Redis were down; restore
+    the real broker on exit. The app forgets its pools both ways; kombu keeps one pool per
+    broker address, so the real one is found again as it was."""
+
+    def drop_pools():
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    real_url = app.conf.broker_url
+    app.conf.broker_url = dead_url
+    drop_pools()
+    try:
+        yield
+    finally:
+        app.conf.broker_url = real_url
+        drop_pools()

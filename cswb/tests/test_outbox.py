@@ -1,11 +1,16 @@
+import smtplib
 from datetime import timedelta
 from unittest import mock
 
+import pytest
 from django.core import mail
+from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
+from django.urls import reverse
 from django.utils import timezone
 
 from cswb.outbox import services
 from cswb.outbox.models import Message
+from cswb.testing.smtp import SmtpSink
 
 
 def _queue(**kwargs):
@@ -18,6 +23,27 @@ def _queue(**kwargs):
     return services.message_queue(**{**defaults, **kwargs})
 
 
+class CountingBackend(LocmemBackend):
+    opened = 0
+
+    def open(self):
+        CountingBackend.opened += 1
+        return super().open()
+
+
+@pytest.fixture
+def sink_settings(settings):
+    sink = SmtpSink().start()
+    settings.EMAIL_BACKEND = services.SMTP_BACKEND
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = sink.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_TIMEOUT = 1
+    yield sink
+    sink.stop()
+
+
 def test_it_stores_then_sends_after_commit(db, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         message = _queue()
@@ -25,6 +51,7 @@ def test_it_stores_then_sends_after_commit(db, django_capture_on_commit_callback
     message.refresh_from_db()
     assert message.state == Message.State.SENT
     assert message.attempts == 1
+    assert message.handed_over_at is not None
     assert len(mail.outbox) == 1
     sent = mail.outbox[0]
     assert sent.to == ["resident@example.org"]
@@ -32,6 +59,12 @@ def test_it_stores_then_sends_after_commit(db, django_capture_on_commit_callback
     assert "Hello Sam, this is a test." in sent.body
     assert sent.alternatives[0].content.startswith("<p>Hello <strong>Sam</strong>")
     assert sent.extra_headers["Message-ID"] == message.headers["Message-ID"]
+
+
+def test_it_gives_every_message_its_own_message_id_when_queued(db):
+    first, second = _queue(), _queue(to="other@example.org")
+    assert first.headers["Message-ID"].startswith("<outbox-")
+    assert first.headers["Message-ID"] != second.headers["Message-ID"]
 
 
 def test_it_never_queues_the_same_key_twice(db, django_capture_on_commit_callbacks):
@@ -56,6 +89,13 @@ def test_it_records_a_failure_and_backs_off(db, django_capture_on_commit_callbac
     assert len(mail.outbox) == 0
 
 
+def test_it_doubles_the_wait_up_to_an_hour(settings):
+    settings.OUTBOX_RETRY_BASE_SECONDS = 30
+    assert [services.backoff(n).total_seconds() for n in (1, 2, 3, 8, 20)] == [
+        30, 60, 120, 3600, 3600
+    ]
+
+
 def test_it_does_not_send_a_message_twice(db):
     message = _queue()
     services.message_deliver(message_id=message.pk)
@@ -63,26 +103,181 @@ def test_it_does_not_send_a_message_twice(db):
     assert len(mail.outbox) == 1
 
 
-def test_it_gives_up_after_the_last_attempt(db):
+def test_it_gives_up_after_the_last_attempt(db, settings):
+    settings.OUTBOX_MAX_ATTEMPTS = 3
     message = _queue()
-    Message.objects.filter(pk=message.pk).update(attempts=services.MAX_ATTEMPTS - 1)
+    Message.objects.filter(pk=message.pk).update(attempts=2)
     with mock.patch("cswb.outbox.services.get_connection") as get_connection:
         get_connection.return_value.send_messages.side_effect = OSError("refused")
         assert services.message_deliver(message_id=message.pk) is None
     message.refresh_from_db()
     assert message.state == Message.State.FAILED
+    assert message.attempts == 3
 
 
-def test_the_sweep_sends_due_messages_and_releases_dead_claims(db):
-    due = _queue(to="due@example.org")
-    stuck = _queue(to="stuck@example.org")
-    later = _queue(to="later@example.org")
+def test_it_gives_up_at_once_on_a_permanent_refusal(db):
+    message = _queue()
+    refusal = smtplib.SMTPRecipientsRefused({"resident@example.org": (550, b"No such user")})
+    with mock.patch("cswb.outbox.services.get_connection") as get_connection:
+        get_connection.return_value.send_messages.side_effect = refusal
+        assert services.message_deliver(message_id=message.pk) is None
+    message.refresh_from_db()
+    assert message.state == Message.State.FAILED
+    assert "No such user" in message.last_error
+
+
+def test_one_task_sends_a_batch_over_one_connection(db, settings):
+    settings.EMAIL_BACKEND = "cswb.tests.test_outbox.CountingBackend"
+    CountingBackend.opened = 0
+    messages = [_queue(to=f"r{i}@example.org") for i in range(5)]
+    report = services.messages_deliver(message_id=messages[-1].pk)
+    assert len(report.sent) == 5
+    assert report.sent[0] == messages[-1].pk
+    assert CountingBackend.opened == 1
+    assert len(mail.outbox) == 5
+    assert set(Message.objects.values_list("state", flat=True)) == {Message.State.SENT}
+
+
+def test_it_delivers_through_smtp_and_records_the_handover(db, sink_settings):
+    message = _queue()
+    assert services.message_deliver(message_id=message.pk) is None
+    message.refresh_from_db()
+    assert message.state == Message.State.SENT
+    assert message.handed_over_at is not None
+    assert len(sink_settings.messages) == 1
+    received = sink_settings.messages[0]
+    assert received["Message-ID"] == message.headers["Message-ID"]
+    assert received["Subject"] == "Hello Sam"
+
+
+def test_it_retries_a_message_the_server_refused_after_data(db, sink_settings):
+    sink_settings.handler.refuse_next = 1
+    message = _queue()
+    wait = services.message_deliver(message_id=message.pk)
+    message.refresh_from_db()
+    assert wait == timedelta(seconds=30)
+    assert message.state == Message.State.PENDING
+    assert message.handed_over_at is None
+    assert "451" in message.last_error
+    Message.objects.filter(pk=message.pk).update(next_attempt_at=timezone.now())
+    assert services.message_deliver(message_id=message.pk) is None
+    assert Message.objects.get(pk=message.pk).state == Message.State.SENT
+    assert len(sink_settings.messages) == 1
+
+
+def test_it_never_resends_a_message_the_server_may_have_accepted(db, sink_settings):
+    # The server takes the whole message but answers only after the client gave up waiting.
+    sink_settings.handler.delay = 2
+    message = _queue()
+    assert services.message_deliver(message_id=message.pk) is None
+    message.refresh_from_db()
+    assert message.state == Message.State.UNCONFIRMED
+    assert message.handed_over_at is not None
+    services.messages_requeue_stale(now=timezone.now() + timedelta(hours=2))
+    assert Message.objects.get(pk=message.pk).state == Message.State.UNCONFIRMED
+
+
+def test_the_sweep_sends_overdue_messages_and_handles_dead_claims(db):
     now = timezone.now()
-    Message.objects.filter(pk=stuck.pk).update(
+    overdue = _queue(to="overdue@example.org")
+    fresh = _queue(to="fresh@example.org")
+    later = _queue(to="later@example.org")
+    not_handed = _queue(to="not-handed@example.org")
+    handed = _queue(to="handed@example.org")
+    Message.objects.filter(pk=overdue.pk).update(next_attempt_at=now - timedelta(minutes=5))
+    Message.objects.filter(pk=later.pk).update(next_attempt_at=now + timedelta(hours=1))
+    Message.objects.filter(pk=not_handed.pk).update(
         state=Message.State.SENDING, claimed_at=now - timedelta(hours=1)
     )
-    Message.objects.filter(pk=later.pk).update(next_attempt_at=now + timedelta(hours=1))
-    assert services.messages_requeue_stale() == 2
-    assert sorted(m.to[0] for m in mail.outbox) == ["due@example.org", "stuck@example.org"]
-    assert Message.objects.get(pk=due.pk).state == Message.State.SENT
-    assert Message.objects.get(pk=later.pk).state == Message.State.PENDING
+    Message.objects.filter(pk=handed.pk).update(
+        state=Message.State.SENDING,
+        claimed_at=now - timedelta(hours=1),
+        handed_over_at=now - timedelta(hours=1),
+    )
+    assert services.messages_requeue_stale(now=now) == 2
+    # The drain task sends every due message, the fresh one included.
+    assert sorted(m.to[0] for m in mail.outbox) == [
+        "fresh@example.org", "not-handed@example.org", "overdue@example.org"
+    ]
+    states = dict(Message.objects.values_list("to_email", "state"))
+    assert states["later@example.org"] == Message.State.PENDING
+    assert states["handed@example.org"] == Message.State.UNCONFIRMED
+    assert states["not-handed@example.org"] == Message.State.SENT
+    assert fresh.pk
+
+
+def test_it_holds_eager_delivery_until_the_request_is_answered(
+    db, django_capture_on_commit_callbacks
+):
+    services.request_started()
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            message = _queue()
+        assert len(mail.outbox) == 0
+        assert Message.objects.get(pk=message.pk).state == Message.State.PENDING
+    finally:
+        services.request_finished()
+    assert len(mail.outbox) == 1
+    assert Message.objects.get(pk=message.pk).state == Message.State.SENT
+
+
+def test_a_submission_survives_a_broker_that_is_down(db, django_capture_on_commit_callbacks):
+    with mock.patch(
+        "cswb.outbox.tasks.deliver.apply_async", side_effect=ConnectionError("broker down")
+    ), django_capture_on_commit_callbacks(execute=True):
+        message = _queue()
+    assert Message.objects.get(pk=message.pk).state == Message.State.PENDING
+    assert services.messages_requeue_stale(now=timezone.now() + timedelta(minutes=5)) == 1
+    assert Message.objects.get(pk=message.pk).state == Message.State.SENT
+
+
+def test_it_forgets_messages_by_key_prefix(db):
+    kept = _queue(dedupe_key="issue:1:triage:x")
+    _queue(dedupe_key="issue:1:resident:ack")
+    assert services.messages_forget(dedupe_prefix="issue:1:resident:") == 1
+    assert list(Message.objects.values_list("pk", flat=True)) == [kept.pk]
+
+
+# Admin ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [("admin", 200), ("triage", 200), ("lead", 403), ("grant_staff", 403), ("outsider", 403)],
+)
+def test_only_administrators_and_triage_see_the_outbox(client, role_users, who, status):
+    _queue()
+    client.force_login(role_users[who])
+    response = client.get(reverse("admin:outbox_message_changelist"))
+    assert response.status_code == status
+    if status == 200:
+        assert b"resident@example.org" in response.content
+
+
+def test_staff_see_why_a_message_failed(client, triage_user):
+    message = _queue()
+    Message.objects.filter(pk=message.pk).update(
+        state=Message.State.FAILED, last_error="SMTPDataError: 554 rejected"
+    )
+    client.force_login(triage_user)
+    response = client.get(reverse("admin:outbox_message_change", args=[message.pk]))
+    assert b"SMTPDataError: 554 rejected" in response.content
+    assert b"Failed" in response.content
+
+
+def test_staff_send_a_failed_message_again(client, triage_user, django_capture_on_commit_callbacks):
+    failed = _queue(to="failed@example.org")
+    sent = _queue(to="sent@example.org")
+    Message.objects.filter(pk=failed.pk).update(state=Message.State.FAILED, attempts=8)
+    Message.objects.filter(pk=sent.pk).update(state=Message.State.SENT)
+    client.force_login(triage_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("admin:outbox_message_changelist"),
+            {"action": "retry", "_selected_action": [failed.pk, sent.pk]},
+            follow=True,
+        )
+    assert b"1 message queued again." in response.content
+    assert b"1 message was left alone" in response.content
+    assert [m.to for m in mail.outbox] == [["failed@example.org"]]
+    assert Message.objects.get(pk=failed.pk).state == Message.State.SENT
