@@ -1,5 +1,6 @@
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
@@ -29,6 +30,8 @@ from indicators.statcan import statcan_import_bytes
 
 class StewardAdmin(admin.ModelAdmin):
     """Open to data stewards and administrators; a staff edit makes the dashboard refresh."""
+
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def has_module_permission(self, request):
         return can_manage_indicators(request.user)
@@ -96,6 +99,7 @@ class GeographyAdmin(StewardAdmin):
 class RemoteSourceInline(admin.TabularInline):
     model = RemoteSource
     extra = 0
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fields = ("name", "url", "layout", "active", "last_success_at", "last_error")
     readonly_fields = ("last_success_at", "last_error")
     show_change_link = True

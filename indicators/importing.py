@@ -27,6 +27,10 @@ STATUS_WORDS = {
     "not_available": Status.NOT_AVAILABLE,
     "not available": Status.NOT_AVAILABLE,
     "n/a": Status.NOT_AVAILABLE,
+    # Statistics Canada's symbols, which partners often carry into their own files.
+    "p": Status.PRELIMINARY,
+    "x": Status.SUPPRESSED,
+    "..": Status.NOT_AVAILABLE,
 }
 EMPTY_STATUSES = {Status.SUPPRESSED, Status.NOT_AVAILABLE}
 MAX_ERRORS = 50
@@ -82,11 +86,12 @@ def parse_number(text, *, what: str) -> Decimal | None:
 
 
 def parse_status(text) -> str:
+    """Return the status code for a word or symbol; an empty text gives ""."""
     word = str(text or "").strip().lower().replace("-", " ")
     if word not in STATUS_WORDS and word.replace(" ", "_") not in STATUS_WORDS:
         raise ValidationError(
-            _("The status “%(status)s” is not one of final, preliminary, suppressed, "
-              "not available."),
+            _("The status “%(status)s” is not one of final, preliminary (p), suppressed (x), "
+              "not available (..)."),
             code="bad_status", params={"status": text},
         )
     return STATUS_WORDS.get(word, STATUS_WORDS.get(word.replace(" ", "_")))

@@ -1,0 +1,122 @@
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from indicators import services
+from indicators.models import RemoteSource
+from indicators.tests.factories import IndicatorFactory, ObservationFactory
+from indicators.tests.helpers import xlsx_bomb
+from indicators.tests.test_statcan import TABLE
+
+PORTAL_CSV = b"GEO_CODE,YEAR,RATE,FLAG\n3524,2021,12.5,\n35,2021,14.0,\n3524,2022,11.0,p\n"
+
+
+@pytest.fixture
+def indicator(geographies):
+    indicator = IndicatorFactory(slug="rate")
+    ObservationFactory(indicator=indicator, geography=geographies["halton"], period="2015",
+                       value=Decimal("20"))
+    return indicator
+
+
+def make_source(indicator, url, layout=RemoteSource.Layout.PORTAL_CSV, mapping=None):
+    return RemoteSource.objects.create(
+        name="Regional rate", indicator=indicator, url=url, layout=layout,
+        mapping=mapping if mapping is not None else {
+            "columns": {"geography": "GEO_CODE", "period": "YEAR", "value": "RATE",
+                        "status": "FLAG"}},
+    )
+
+
+def periods(indicator):
+    return sorted(indicator.observations.values_list("geography__slug", "period"))
+
+
+def test_it_downloads_a_source_and_swaps_its_series_in(indicator, file_server):
+    source = make_source(indicator, file_server.serve("/rates.csv", PORTAL_CSV))
+    assert services.source_fetch(source_id=source.pk) is True
+    assert periods(indicator) == [("halton", "2021"), ("halton", "2022"), ("ontario", "2021")]
+    source.refresh_from_db()
+    assert source.last_error == ""
+    assert source.last_row_count == 3
+    assert source.last_success_at is not None
+
+
+def test_it_reads_a_statistics_canada_table_from_a_source(indicator, file_server):
+    source = make_source(indicator, file_server.serve("/table.csv", TABLE.encode()),
+                         layout=RemoteSource.Layout.STATCAN_CSV,
+                         mapping={"filters": {"Sex": "Both sexes"}})
+    assert services.source_fetch(source_id=source.pk) is True
+    assert indicator.observations.count() == 6
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "status", "message"),
+    [
+        ("/missing.csv", None, 404, "The server answered 404"),
+        ("/wrong.csv", b"name,colour\nA,blue\n", 200, "lacks the column(s) GEO_CODE, YEAR, RATE"),
+        ("/bad-row.csv", PORTAL_CSV + b"9999,2023,1,\n", 200, "Row 5: Unknown geography “9999”"),
+        ("/bomb.xlsx", None, 200, "declares XML entities"),
+    ],
+)
+def test_it_keeps_the_previous_data_and_records_the_error(indicator, file_server, path, body,
+                                                           status, message):
+    if path == "/bomb.xlsx":
+        body = xlsx_bomb([{"GEO_CODE": "3524"}], header=["GEO_CODE", "YEAR", "RATE"])
+    url = file_server.serve(path, body, status=status) if body is not None else (
+        file_server.url(path))
+    source = make_source(indicator, url)
+    assert services.source_fetch(source_id=source.pk) is False
+    assert periods(indicator) == [("halton", "2015")]
+    source.refresh_from_db()
+    assert message in source.last_error
+    assert source.last_success_at is None
+
+
+def test_it_gives_up_on_a_slow_server_after_the_timeout(indicator, file_server, settings):
+    settings.INDICATORS_FETCH_TIMEOUT = 1
+    source = make_source(indicator, file_server.serve("/slow.csv", PORTAL_CSV, delay=5))
+    assert services.source_fetch(source_id=source.pk) is False
+    source.refresh_from_db()
+    assert "timed out" in source.last_error
+    assert periods(indicator) == [("halton", "2015")]
+
+
+def test_it_refuses_a_download_over_the_size_limit(indicator, file_server, settings):
+    settings.INDICATORS_MAX_UPLOAD_BYTES = 1024
+    source = make_source(indicator, file_server.serve("/big.csv", PORTAL_CSV * 200))
+    assert services.source_fetch(source_id=source.pk) is False
+    source.refresh_from_db()
+    assert "larger than" in source.last_error
+
+
+def test_it_refuses_addresses_that_are_not_http(indicator):
+    source = make_source(indicator, "file:///etc/passwd")
+    assert services.source_fetch(source_id=source.pk) is False
+    source.refresh_from_db()
+    assert "Only http and https" in source.last_error
+
+
+def test_the_nightly_task_fetches_every_active_source_and_refreshes(indicator, file_server):
+    from indicators.tasks import nightly_refresh
+
+    good = make_source(indicator, file_server.serve("/rates.csv", PORTAL_CSV))
+    other = IndicatorFactory(slug="other")
+    bad = make_source(other, file_server.url("/gone.csv"))
+    paused = make_source(other, file_server.url("/never.csv"))
+    RemoteSource.objects.filter(pk=paused.pk).update(active=False)
+    assert nightly_refresh() == "sources: 1 fetched, 1 failed"
+    indicator.refresh_from_db()
+    assert indicator.summary.region_value == Decimal("11")
+    assert RemoteSource.objects.get(pk=bad.pk).last_error
+    assert RemoteSource.objects.get(pk=paused.pk).last_attempt_at is None
+    assert RemoteSource.objects.get(pk=good.pk).last_error == ""
+
+
+def test_staff_see_the_error_in_the_admin(client, steward_user, indicator, file_server):
+    source = make_source(indicator, file_server.url("/gone.csv"))
+    services.source_fetch(source_id=source.pk)
+    client.force_login(steward_user)
+    content = client.get(reverse("admin:indicators_remotesource_changelist")).content.decode()
+    assert "Failed:" in content and "The server answered 404" in content
