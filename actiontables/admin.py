@@ -239,9 +239,9 @@ class ActionTableAdmin(ImportExportModelAdmin):
         "leads__organization__short_name",
     )
     prepopulated_fields = {"slug": ("name",)}
-    filter_horizontal = ("zones",)
+    filter_horizontal = ("zones", "indicators")
     fieldsets = (
-        (None, {"fields": ("name", "slug", "summary", "priority_issue", "zones")}),
+        (None, {"fields": ("name", "slug", "summary", "priority_issue", "zones", "indicators")}),
         (_("Life cycle"), {"fields": ("status", "convened_on", "sunset_on", "reconvened_on")}),
         (_("Contact"), {"fields": ("contact_email",)}),
     )
@@ -304,7 +304,8 @@ class ActionTableAdmin(ImportExportModelAdmin):
         if permissions.is_manager(request.user):
             return ()
         return (
-            "name", "slug", "summary", "priority_issue", "zones", "status", "convened_on",
+            "name", "slug", "summary", "priority_issue", "zones", "indicators", "status",
+            "convened_on",
             "sunset_on", "reconvened_on", "contact_email",
         )
 

@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
@@ -217,11 +218,13 @@ class ActionTableQuerySet(models.QuerySet):
     def for_page(self):
         """Return tables with everything a table page shows prefetched (a fixed query count)."""
         leads = ActionTableLead.objects.select_related("organization")
+        indicators = apps.get_model("indicators", "Indicator").objects.published().order_by("name")
         return self.prefetch_related(
             models.Prefetch("leads", queryset=leads),
             models.Prefetch("members", queryset=Organization.objects.order_by("name")),
             "zones",
             "key_areas",
+            models.Prefetch("indicators", queryset=indicators, to_attr="public_indicators"),
         )
 
     def with_published_update_since(self, since):
@@ -298,6 +301,13 @@ class ActionTable(models.Model):
         blank=True,
         related_name="member_of_tables",
         verbose_name=_("member organizations"),
+    )
+    indicators = models.ManyToManyField(
+        "indicators.Indicator",
+        blank=True,
+        related_name="action_tables",
+        verbose_name=_("related indicators"),
+        help_text=_("The dashboard indicators the table aims to move."),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -393,8 +403,13 @@ class ActionTable(models.Model):
             self.save()
 
     def related_indicators(self) -> list:
-        """Return the indicators the table aims to move (none until that relation exists)."""
-        return []
+        """Return the published indicators the table aims to move.
+
+        Uses the list prefetched by ``for_page()``; without it, runs one query.
+        """
+        if hasattr(self, "public_indicators"):
+            return self.public_indicators
+        return list(self.indicators.published().order_by("name"))
 
     def notification_emails(self) -> list[str]:
         """Return who to tell about a resident's issue routed to this table.

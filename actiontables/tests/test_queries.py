@@ -9,10 +9,11 @@ from actiontables.tests.factories import (
     OrganizationFactory,
     ProgressUpdateFactory,
 )
+from indicators.tests.factories import IndicatorFactory
 
 pytestmark = pytest.mark.django_db
 
-MAX_QUERIES = {"index": 7, "table": 7, "leadership": 2}
+MAX_QUERIES = {"index": 7, "table": 8, "leadership": 2}
 
 
 def make_tables(count):
@@ -25,6 +26,7 @@ def make_tables(count):
             sunset_on="2024-01-01" if n % 5 == 0 else None,
         )
         table.members.add(OrganizationFactory(), OrganizationFactory())
+        table.indicators.add(IndicatorFactory(), IndicatorFactory())
         for k in range(3):
             KeyAreaFactory(table=table, order=k)
         for _ in range(3):

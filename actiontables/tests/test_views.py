@@ -151,3 +151,18 @@ def test_it_shows_the_leadership_group(client):
     assert "Joseph Brant Hospital" in text
     assert "Pat Chen" in text
     assert "Former Hospital" not in text
+
+
+def test_it_links_the_published_indicators_a_table_aims_to_move(client):
+    from indicators.tests.factories import IndicatorFactory
+
+    table = ActionTableFactory(slug="homelessness")
+    shown = IndicatorFactory(name="Emergency shelter placements", slug="shelter", published=True)
+    hidden = IndicatorFactory(name="Draft indicator", published=False)
+    table.indicators.add(shown, hidden)
+
+    text = client.get(reverse("actiontables:table", args=["homelessness"])).content.decode()
+
+    assert "Emergency shelter placements" in text
+    assert reverse("indicators:indicator", args=["shelter"]) in text
+    assert "Draft indicator" not in text
