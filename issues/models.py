@@ -1,0 +1,295 @@
+"""Issues residents bring forward, their history, and who is told about them."""
+
+import uuid
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cswb.lib import links
+from issues.workflow import FINAL_STATES, OPEN_STATES, PUBLIC_DESCRIPTIONS, State
+
+FOLLOW_LINK_PURPOSE = "issue-follow"
+# A resident may come back to their issue for years; the link outlives the contact details.
+FOLLOW_LINK_MAX_AGE = 60 * 60 * 24 * 365 * 5
+FIRST_RESPONSE_BUSINESS_DAYS = 5
+
+
+def business_days_before(moment: datetime, days: int) -> datetime:
+    """Return ``moment`` moved back by ``days`` working days (Monday to Friday).
+
+    Statutory holidays are not counted out: an issue is flagged a day early after one.
+    """
+    current = timezone.localtime(moment)
+    remaining = days
+    while remaining:
+        current -= timedelta(days=1)
+        if current.weekday() < 5:
+            remaining -= 1
+    return current
+
+
+class Topic(models.TextChoices):
+    MENTAL_HEALTH = "mental_health", _("Mental health")
+    HOUSING = "housing", _("Housing and homelessness")
+    SUBSTANCE_USE = "substance_use", _("Substance use")
+    OLDER_ADULTS = "older_adults", _("Older adults' isolation")
+    INTIMATE_PARTNER_VIOLENCE = "ipv", _("Intimate partner violence")
+    SEXUAL_VIOLENCE = "sexual_violence", _("Sexual violence")
+    YOUTH = "youth", _("Youth")
+    FOOD_SECURITY = "food_security", _("Food security")
+    GUN_GANG_VIOLENCE = "gun_gang_violence", _("Gun and gang violence")
+    OTHER = "other", _("Something else")
+
+
+class IssueQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(status__in=OPEN_STATES)
+
+    def overdue(self, now=None):
+        """Return open issues with no first response after five working days."""
+        now = now or timezone.now()
+        return self.open().filter(
+            first_response_at__isnull=True,
+            submitted_at__lt=business_days_before(now, FIRST_RESPONSE_BUSINESS_DAYS),
+        )
+
+    def with_contact_details(self):
+        return self.filter(contact_removed_at__isnull=True).exclude(
+            name="", email="", phone=""
+        )
+
+    def contact_retention_expired(self, now=None, months=None):
+        """Return final issues closed more than ``months`` ago that still hold contact details."""
+        now = now or timezone.now()
+        months = months or settings.ISSUES_CONTACT_RETENTION_MONTHS
+        cutoff = now - timedelta(days=round(months * 365.25 / 12))
+        return self.with_contact_details().filter(status__in=FINAL_STATES, closed_at__lt=cutoff)
+
+
+class Issue(models.Model):
+    """One issue a resident brought forward: what it is about, and how to reach them, if at all.
+
+    ``reference`` (CSWB-2026-00042) is what resident and staff quote; ``follow_key`` is the secret
+    inside the resident's signed private link, so a reference alone opens nothing.
+    """
+
+    Topic = Topic
+    State = State
+
+    reference = models.CharField(_("reference"), max_length=20, unique=True, editable=False)
+    year = models.PositiveSmallIntegerField(_("year"), editable=False)
+    number = models.PositiveIntegerField(_("number in the year"), editable=False)
+    follow_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+
+    topic = models.CharField(_("topic"), max_length=20, choices=Topic)
+    municipality = models.ForeignKey(
+        "indicators.Geography",
+        verbose_name=_("municipality"),
+        on_delete=models.PROTECT,
+        related_name="issues",
+        limit_choices_to={"level": "municipality"},
+    )
+    description = models.TextField(_("description"), max_length=4000)
+    affected = models.CharField(_("who is affected"), max_length=300, blank=True)
+
+    anonymous = models.BooleanField(_("anonymous"), default=True)
+    name = models.CharField(_("name"), max_length=150, blank=True)
+    email = models.EmailField(_("email address"), blank=True)
+    phone = models.CharField(_("phone number"), max_length=30, blank=True)
+    consent_to_contact = models.BooleanField(_("agreed to be contacted"), default=False)
+
+    status = models.CharField(
+        _("status"), max_length=12, choices=State, default=State.NEW, editable=False
+    )
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assigned to"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_issues",
+    )
+    action_table = models.ForeignKey(
+        "actiontables.ActionTable",
+        verbose_name=_("referred to"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="issues",
+    )
+    submitted_at = models.DateTimeField(_("submitted"), default=timezone.now, editable=False)
+    first_response_at = models.DateTimeField(
+        _("first response"), null=True, blank=True, editable=False
+    )
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True, editable=False)
+    contact_removed_at = models.DateTimeField(
+        _("contact details removed"), null=True, blank=True, editable=False
+    )
+
+    objects = IssueQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("issue")
+        verbose_name_plural = _("issues")
+        ordering = ["-submitted_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "number"], name="issues_issue_year_number"),
+            models.CheckConstraint(
+                condition=Q(anonymous=False) | (Q(name="") & Q(email="") & Q(phone="")),
+                name="issues_issue_anonymous_has_no_contact",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["-submitted_at"], name="issues_submitted_idx"),
+            models.Index(fields=["status", "-submitted_at"], name="issues_status_submitted_idx"),
+            models.Index(fields=["topic", "-submitted_at"], name="issues_topic_submitted_idx"),
+            models.Index(fields=["status", "closed_at"], name="issues_status_closed_idx"),
+        ]
+
+    def __str__(self):
+        return self.reference
+
+    def get_absolute_url(self):
+        return reverse("issues:follow", kwargs={"token": self.follow_token()})
+
+    def follow_token(self) -> str:
+        return links.make_token(FOLLOW_LINK_PURPOSE, str(self.follow_key))
+
+    def follow_url(self) -> str:
+        """Return the resident's private link as a full address, for emails."""
+        return settings.SITE_URL + self.get_absolute_url()
+
+    @property
+    def public_state(self) -> str:
+        """Return the state as the resident sees it: spam reads as closed."""
+        return State.CLOSED if self.status == State.SPAM else State(self.status)
+
+    @property
+    def public_status(self) -> str:
+        return State(self.public_state).label
+
+    @property
+    def public_description(self) -> str:
+        return PUBLIC_DESCRIPTIONS[State(self.status)]
+
+    @property
+    def can_be_emailed(self) -> bool:
+        return bool(self.email) and self.consent_to_contact and not self.contact_removed_at
+
+    def is_overdue(self, now=None) -> bool:
+        now = now or timezone.now()
+        return (
+            self.status in OPEN_STATES
+            and self.first_response_at is None
+            and self.submitted_at < business_days_before(now, FIRST_RESPONSE_BUSINESS_DAYS)
+        )
+
+
+class IssueEvent(models.Model):
+    """Something that happened to an issue: who did it and when. Public events are responses."""
+
+    class Kind(models.TextChoices):
+        SUBMITTED = "submitted", _("Submitted")
+        TRANSITION = "transition", _("Status changed")
+        ASSIGNED = "assigned", _("Assigned")
+        NOTE = "note", _("Internal note")
+        RESPONSE = "response", _("Public response")
+        CONTACT_REMOVED = "contact_removed", _("Contact details removed")
+
+    issue = models.ForeignKey(
+        Issue, verbose_name=_("issue"), on_delete=models.CASCADE, related_name="events"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("when"), default=timezone.now)
+    from_state = models.CharField(_("from"), max_length=12, choices=State, blank=True)
+    to_state = models.CharField(_("to"), max_length=12, choices=State, blank=True)
+    text = models.TextField(_("text"), blank=True, max_length=4000)
+    public = models.BooleanField(
+        _("shown to the resident"),
+        default=False,
+        help_text=_("Only public responses are shown on the resident's private page."),
+    )
+
+    class Meta:
+        verbose_name = _("issue event")
+        verbose_name_plural = _("issue events")
+        ordering = ["created_at", "pk"]
+        indexes = [
+            models.Index(fields=["issue", "public", "created_at"], name="issues_event_public_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.issue}: {self.get_kind_display()}"
+
+
+class TriageContact(models.Model):
+    """Someone told about new issues: everyone on the list, or only those on one topic."""
+
+    name = models.CharField(_("name"), max_length=150)
+    email = models.EmailField(_("email address"))
+    topic = models.CharField(
+        _("topic"),
+        max_length=20,
+        choices=Topic,
+        blank=True,
+        help_text=_("Leave empty to be told about issues on every topic."),
+    )
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("triage contact")
+        verbose_name_plural = _("triage contacts")
+        ordering = ["topic", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["email", "topic"], name="issues_triagecontact_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} <{self.email}>"
+
+
+class TopicRoute(models.Model):
+    """A topic that the contacts of one action table hear about as soon as an issue arrives."""
+
+    topic = models.CharField(_("topic"), max_length=20, choices=Topic, unique=True)
+    action_table = models.ForeignKey(
+        "actiontables.ActionTable",
+        verbose_name=_("action table"),
+        on_delete=models.CASCADE,
+        related_name="issue_routes",
+    )
+
+    class Meta:
+        verbose_name = _("topic routing")
+        verbose_name_plural = _("topic routing")
+        ordering = ["topic"]
+
+    def __str__(self):
+        return f"{self.get_topic_display()} → {self.action_table}"
+
+
+class ReferenceCounter(models.Model):
+    """The last reference number given out in a year; incremented under a row lock."""
+
+    year = models.PositiveSmallIntegerField(_("year"), primary_key=True)
+    last = models.PositiveIntegerField(_("last number"), default=0)
+
+    class Meta:
+        verbose_name = _("reference counter")
+        verbose_name_plural = _("reference counters")
+
+    def __str__(self):
+        return f"{self.year}: {self.last}"

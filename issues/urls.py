@@ -6,4 +6,6 @@ app_name = "issues"
 
 urlpatterns = [
     path("new/", views.create, name="create"),
+    path("received/<str:token>/", views.submitted, name="submitted"),
+    path("follow/<str:token>/", views.follow, name="follow"),
 ]

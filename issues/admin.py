@@ -1,0 +1,502 @@
+"""Triage of residents' issues in the admin: the queue, the workflow, routing, statistics.
+
+Only issue triage and CSWB administrators see anything here (``issues.permissions``). Every
+change goes through ``issues.services``, which records who did it and when.
+"""
+
+from datetime import timedelta
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+
+from actiontables.models import ActionTable
+from cswb.accounts.roles import Role
+from cswb.lib.exports import csv_response
+from indicators.models import Geography
+from issues import permissions, selectors, services, workflow
+from issues.models import (
+    FIRST_RESPONSE_BUSINESS_DAYS,
+    Issue,
+    IssueEvent,
+    TopicRoute,
+    TriageContact,
+)
+
+
+def triage_users():
+    """Return the active staff who may be assigned issues (triage or administrators)."""
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, is_staff=True)
+        .filter(
+            Q(groups__name__in=[Role.ISSUE_TRIAGE, Role.ADMINISTRATOR]) | Q(is_superuser=True)
+        )
+        .distinct()
+        .order_by("username")
+    )
+
+
+class MunicipalityFilter(admin.SimpleListFilter):
+    title = _("municipality")
+    parameter_name = "municipality"
+
+    def lookups(self, request, model_admin):
+        return [(str(g.pk), g.name) for g in Geography.objects.municipalities()]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(municipality_id=self.value())
+        return queryset
+
+
+class AgeFilter(admin.SimpleListFilter):
+    title = _("age")
+    parameter_name = "age"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("overdue", _("Overdue: no response after five working days")),
+            ("2d", _("Less than 2 days")),
+            ("7d", _("2 to 7 days")),
+            ("28d", _("1 to 4 weeks")),
+            ("older", _("More than 4 weeks")),
+        ]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        value = self.value()
+        if value == "overdue":
+            return queryset.overdue(now)
+        bounds = {
+            "2d": (None, 2),
+            "7d": (2, 7),
+            "28d": (7, 28),
+            "older": (28, None),
+        }
+        if value not in bounds:
+            return queryset
+        newest, oldest = bounds[value]
+        if newest is not None:
+            queryset = queryset.filter(submitted_at__lte=now - timedelta(days=newest))
+        if oldest is not None:
+            queryset = queryset.filter(submitted_at__gt=now - timedelta(days=oldest))
+        return queryset
+
+
+class AssignedFilter(admin.SimpleListFilter):
+    title = _("assigned to")
+    parameter_name = "assigned"
+
+    def lookups(self, request, model_admin):
+        choices = [("me", _("Me")), ("nobody", _("Nobody"))]
+        return choices + [(str(u.pk), u.get_username()) for u in triage_users()]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "me":
+            return queryset.filter(assigned_to=request.user)
+        if value == "nobody":
+            return queryset.filter(assigned_to__isnull=True)
+        if value and value.isdigit():
+            return queryset.filter(assigned_to_id=value)
+        return queryset
+
+
+class AssignActionForm(ActionForm):
+    assignee = forms.ModelChoiceField(
+        label=_("Assign to"),
+        queryset=get_user_model().objects.none(),
+        required=False,
+        empty_label=_("(choose for “Assign to the person chosen”)"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = triage_users()
+
+
+class IssueTriageForm(forms.ModelForm):
+    """The triage form: assignment is a model field, the rest are actions on the issue."""
+
+    transition = forms.ChoiceField(
+        label=_("Change the status"), required=False,
+        help_text=_("Only the steps the workflow allows from the current status are listed."),
+    )
+    refer_to = forms.ModelChoiceField(
+        label=_("Refer to action table"),
+        queryset=ActionTable.objects.all(),
+        required=False,
+        help_text=_("Needed for “Refer to an action table”; its contacts are emailed."),
+    )
+    public_response = forms.CharField(
+        label=_("Public response"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_(
+            "Shown on the resident's private page and emailed to them if they gave an address. "
+            "Needed for “Respond to the resident”; optional when closing."
+        ),
+    )
+    internal_note = forms.CharField(
+        label=_("Internal note"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Seen by triage staff only, never by the resident."),
+    )
+
+    user = None
+
+    class Meta:
+        model = Issue
+        fields = ["assigned_to"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "assigned_to" in self.fields:
+            self.fields["assigned_to"].queryset = triage_users()
+        state = self.instance.status if self.instance.pk else workflow.State.NEW
+        self.fields["transition"].choices = [("", _("Keep the status"))] + [
+            (t.name, t.label) for t in workflow.transitions_for(state, self.user)
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        name = cleaned.get("transition")
+        transition = workflow.get_transition(self.instance.status, name) if name else None
+        if transition and transition.needs_action_table and not (
+            cleaned.get("refer_to") or self.instance.action_table
+        ):
+            self.add_error("refer_to", _("Choose the action table to refer the issue to."))
+        if transition and transition.needs_response and not cleaned.get("public_response"):
+            self.add_error("public_response", _("Write the response to the resident."))
+        if cleaned.get("public_response") and not transition:
+            self.add_error(
+                "transition",
+                _("A public response is sent with a status change: choose “Respond to the "
+                  "resident” or “Close”."),
+            )
+        if cleaned.get("refer_to") and not (transition and transition.needs_action_table):
+            self.add_error(
+                "transition", _("To refer the issue, choose “Refer to an action table”.")
+            )
+        return cleaned
+
+
+class IssueEventInline(admin.TabularInline):
+    model = IssueEvent
+    verbose_name = _("history entry")
+    verbose_name_plural = _("history: who did what, and when")
+    fields = ("created_at", "actor", "kind", "from_state", "to_state", "text", "public")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    ordering = ("created_at", "pk")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return permissions.can_view_issues(request.user)
+
+
+class TriagePermissionsMixin:
+    def has_module_permission(self, request):
+        return permissions.can_view_issues(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return permissions.can_view_issues(request.user, obj)
+
+
+@admin.register(Issue)
+class IssueAdmin(TriagePermissionsMixin, admin.ModelAdmin):
+    form = IssueTriageForm
+    action_form = AssignActionForm
+    list_display = (
+        "reference",
+        "submitted_at",
+        "topic",
+        "municipality",
+        "status",
+        "assigned_to",
+        "action_table",
+        "first_response_flag",
+    )
+    list_display_links = ("reference",)
+    list_filter = ("status", "topic", MunicipalityFilter, AgeFilter, AssignedFilter)
+    list_select_related = ("municipality", "assigned_to", "action_table")
+    search_fields = ("reference",)
+    search_help_text = _("Search by reference, e.g. CSWB-2026-00042 or 00042.")
+    ordering = ("-submitted_at",)
+    list_per_page = 50
+    show_full_result_count = False
+    actions = ["assign_to_me", "assign_to_chosen", "mark_spam"]
+    inlines = [IssueEventInline]
+    readonly_fields = (
+        "reference", "status", "submitted_at", "topic", "municipality", "description",
+        "affected", "anonymous", "name", "email", "phone", "consent_to_contact",
+        "contact_removed_at", "action_table", "first_response_at", "closed_at",
+        "first_response_flag", "follow_link",
+    )
+    fieldsets = [
+        (_("The issue"), {"fields": [
+            "reference", "status", "first_response_flag", "submitted_at", "topic",
+            "municipality", "description", "affected",
+        ]}),
+        (_("The resident"), {"fields": [
+            "anonymous", "name", "email", "phone", "consent_to_contact", "contact_removed_at",
+        ]}),
+        (_("Triage"), {"fields": [
+            "assigned_to", "action_table", "first_response_at", "closed_at", "follow_link",
+        ]}),
+        (_("Act on the issue"), {"fields": [
+            "transition", "refer_to", "public_response", "internal_note",
+        ]}),
+    ]
+
+    # Permissions ---------------------------------------------------------------------------
+
+    def has_change_permission(self, request, obj=None):
+        return permissions.can_triage_issues(request.user, obj)
+
+    def has_add_permission(self, request):
+        return False  # issues come from residents, through the public form
+
+    def has_delete_permission(self, request, obj=None):
+        return permissions.can_delete_issues(request.user, obj)
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if not permissions.can_view_issues(request.user):
+            return queryset.none()
+        return queryset
+
+    # Columns -------------------------------------------------------------------------------
+
+    @admin.display(description=_("first response"))
+    def first_response_flag(self, obj):
+        if obj.first_response_at:
+            return gettext("Given")
+        if obj.is_overdue():
+            return format_html(
+                '<strong class="issues-overdue">⚠ {}</strong>',
+                gettext("Overdue: over %(days)s working days")
+                % {"days": FIRST_RESPONSE_BUSINESS_DAYS},
+            )
+        if obj.status in workflow.OPEN_STATES:
+            return gettext("Waiting")
+        return "—"
+
+    @admin.display(description=_("resident's private link"))
+    def follow_link(self, obj):
+        if not obj.pk:
+            return "—"
+        return format_html(
+            '<a href="{}" rel="noreferrer">{}</a>',
+            obj.get_absolute_url(),
+            gettext("Open the page the resident sees"),
+        )
+
+    # The change form -------------------------------------------------------------------------
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        return type(form.__name__, (form,), {"user": request.user})
+
+    def save_model(self, request, obj, form, change):
+        """Apply the triage form through the services; each records who and when."""
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                if "assigned_to" in form.changed_data:
+                    services.issue_assign(issue=obj, assignee=data["assigned_to"], by=request.user)
+                if data.get("internal_note"):
+                    services.issue_add_note(issue=obj, text=data["internal_note"], by=request.user)
+                if data.get("transition"):
+                    services.issue_transition(
+                        issue=obj,
+                        name=data["transition"],
+                        by=request.user,
+                        response=data.get("public_response", ""),
+                        action_table=data.get("refer_to"),
+                    )
+        except (PermissionDenied, ValidationError) as exc:
+            text = exc.messages[0] if isinstance(exc, ValidationError) else str(exc)
+            self.message_user(request, text, messages.ERROR)
+
+    def save_related(self, request, form, formsets, change):
+        # The history inline is read-only: nothing to save.
+        pass
+
+    # Bulk actions ------------------------------------------------------------------------------
+
+    @admin.action(description=_("Assign the selected issues to me"), permissions=["change"])
+    def assign_to_me(self, request, queryset):
+        changed = services.issues_assign(issues=queryset, assignee=request.user, by=request.user)
+        self.message_user(
+            request,
+            ngettext("%d issue assigned to you.", "%d issues assigned to you.", changed) % changed,
+            messages.SUCCESS,
+        )
+
+    @admin.action(
+        description=_("Assign the selected issues to the person chosen"), permissions=["change"]
+    )
+    def assign_to_chosen(self, request, queryset):
+        form = AssignActionForm(request.POST)
+        if not form.is_valid() or not form.cleaned_data.get("assignee"):
+            self.message_user(
+                request, gettext("Choose the person in “Assign to” first."), messages.ERROR
+            )
+            return
+        assignee = form.cleaned_data["assignee"]
+        changed = services.issues_assign(issues=queryset, assignee=assignee, by=request.user)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d issue assigned to %(user)s.",
+                "%(count)d issues assigned to %(user)s.",
+                changed,
+            )
+            % {"count": changed, "user": assignee.get_username()},
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Mark the selected issues as spam"), permissions=["change"])
+    def mark_spam(self, request, queryset):
+        marked, skipped = services.issues_mark_spam(issues=queryset, by=request.user)
+        self.message_user(
+            request,
+            ngettext("%d issue marked as spam.", "%d issues marked as spam.", marked) % marked,
+            messages.SUCCESS,
+        )
+        if skipped:
+            self.message_user(
+                request,
+                ngettext(
+                    "%d issue was left alone: its status cannot become spam.",
+                    "%d issues were left alone: their status cannot become spam.",
+                    skipped,
+                )
+                % skipped,
+                messages.WARNING,
+            )
+
+    # Statistics --------------------------------------------------------------------------------
+
+    def get_urls(self):
+        return [
+            path(
+                "statistics/",
+                self.admin_site.admin_view(self.statistics_view),
+                name="issues_issue_statistics",
+            ),
+        ] + super().get_urls()
+
+    def statistics_view(self, request):
+        if not permissions.can_view_statistics(request.user):
+            raise PermissionDenied
+        form = StatisticsForm(request.GET or None)
+        start = end = None
+        if form.is_valid():
+            start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+        issues = selectors.counted_issues(start, end)
+        if request.GET.get("format") == "csv" and (form.is_valid() or not request.GET.get("start")):
+            return csv_response(
+                "issue-statistics.csv", ["section", "label", "value"],
+                selectors.statistics_rows(issues),
+            )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": gettext("Statistics about residents' issues"),
+            "form": form,
+            "by_topic": selectors.counts_by_topic(issues),
+            "by_municipality": selectors.counts_by_municipality(issues),
+            "by_month": selectors.counts_by_month(issues),
+            "times": selectors.response_times(issues),
+            "target_days": FIRST_RESPONSE_BUSINESS_DAYS,
+            "csv_query": _with_format(request, "csv"),
+            "changelist_url": reverse("admin:issues_issue_changelist"),
+        }
+        return TemplateResponse(request, "admin/issues/issue/statistics.html", context)
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "statistics_url": reverse("admin:issues_issue_statistics"),
+            "overdue_count": Issue.objects.overdue().count(),
+        }
+        return super().changelist_view(request, extra_context)
+
+
+def _with_format(request, fmt: str) -> str:
+    query = request.GET.copy()
+    query["format"] = fmt
+    return query.urlencode()
+
+
+class StatisticsForm(forms.Form):
+    start = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("start") and cleaned.get("end") and cleaned["start"] > cleaned["end"]:
+            raise ValidationError(_("The start date must come before the end date."),
+                                  code="date_order")
+        return cleaned
+
+
+@admin.register(TriageContact)
+class TriageContactAdmin(TriagePermissionsMixin, admin.ModelAdmin):
+    list_display = ("name", "email", "topic", "active")
+    list_filter = ("active", "topic")
+    search_fields = ("name", "email")
+
+    def has_change_permission(self, request, obj=None):
+        return permissions.can_manage_routing(request.user, obj)
+
+    def has_add_permission(self, request):
+        return permissions.can_manage_routing(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return permissions.can_manage_routing(request.user, obj)
+
+
+@admin.register(TopicRoute)
+class TopicRouteAdmin(TriagePermissionsMixin, admin.ModelAdmin):
+    list_display = ("topic", "action_table")
+    list_select_related = ("action_table",)
+
+    def has_change_permission(self, request, obj=None):
+        return permissions.can_manage_routing(request.user, obj)
+
+    def has_add_permission(self, request):
+        return permissions.can_manage_routing(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return permissions.can_manage_routing(request.user, obj)
+

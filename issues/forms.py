@@ -1,0 +1,186 @@
+import re
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from cswb.lib.forms import HumanCheckMixin
+from indicators.models import Geography
+from issues.models import Topic
+
+DESCRIPTION_MAX = 4000
+DESCRIPTION_MIN = 10
+PHONE_ALLOWED = re.compile(r"^[0-9+()\-.\s]+((ext\.?|x)\s*[0-9]{1,6})?$", re.IGNORECASE)
+
+
+class IssueForm(HumanCheckMixin, forms.Form):
+    """What a resident tells us, and whether and how we may reach them."""
+
+    ANONYMOUS = "anonymous"
+    NAMED = "named"
+
+    topic = forms.ChoiceField(
+        label=_("What is the issue about?"),
+        choices=[("", _("Choose a topic"))] + list(Topic.choices),
+        error_messages={"required": _("Choose the topic closest to your issue.")},
+    )
+    municipality = forms.ModelChoiceField(
+        label=_("Which municipality does it concern?"),
+        queryset=Geography.objects.municipalities(),
+        empty_label=_("Choose a municipality"),
+        error_messages={
+            "required": _("Choose the municipality the issue concerns."),
+            "invalid_choice": _("Choose one of the four municipalities in the list."),
+        },
+    )
+    description = forms.CharField(
+        label=_("Describe the issue"),
+        help_text=_(
+            "What is happening, where, and since when, in up to 4,000 characters. Please do not "
+            "name other people."
+        ),
+        widget=forms.Textarea(attrs={"rows": 8, "maxlength": DESCRIPTION_MAX}),
+        max_length=DESCRIPTION_MAX,
+        min_length=DESCRIPTION_MIN,
+        error_messages={
+            "required": _("Describe the issue."),
+            "min_length": _(
+                "Tell us a little more: at least %(limit_value)d characters (you wrote "
+                "%(show_value)d)."
+            ),
+            "max_length": _(
+                "Shorten the description to %(limit_value)d characters (it has %(show_value)d)."
+            ),
+        },
+    )
+    affected = forms.CharField(
+        label=_("Who is affected? (optional)"),
+        help_text=_("For example: people in my building, young people in my neighbourhood."),
+        max_length=300,
+        required=False,
+        error_messages={
+            "max_length": _("Shorten this to %(limit_value)d characters (it has %(show_value)d).")
+        },
+    )
+    contact = forms.ChoiceField(
+        label=_("May we contact you about this issue?"),
+        choices=[
+            (ANONYMOUS, _("No, I want to stay anonymous (we will not be able to reply to you)")),
+            (NAMED, _("Yes, I will give my name and an email address or phone number")),
+        ],
+        initial=ANONYMOUS,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose whether you want to stay anonymous.")},
+    )
+    name = forms.CharField(
+        label=_("Your name"), max_length=150, required=False, widget=forms.TextInput(
+            attrs={"autocomplete": "name"}
+        ),
+        error_messages={"max_length": _("Shorten your name to %(limit_value)d characters.")},
+    )
+    email = forms.EmailField(
+        label=_("Email address"),
+        required=False,
+        max_length=254,
+        help_text=_("We send a confirmation and any response to this address."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        error_messages={"invalid": _("Enter an email address like name@example.com.")},
+    )
+    phone = forms.CharField(
+        label=_("Phone number"),
+        required=False,
+        max_length=30,
+        help_text=_("For example 905-555-0123, with an extension if you have one."),
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
+        error_messages={"max_length": _("Enter a phone number of at most 30 characters.")},
+    )
+    consent_to_contact = forms.BooleanField(
+        label=_("I agree that CSWB staff may contact me about this issue."),
+        required=False,
+    )
+
+    field_order = [
+        "topic", "municipality", "description", "affected", "contact", "name", "email", "phone",
+        "consent_to_contact", "website", "started",
+    ]
+
+    def clean_description(self):
+        return self.cleaned_data["description"].strip()
+
+    def clean_name(self):
+        return " ".join(self.cleaned_data["name"].split())
+
+    def clean_phone(self):
+        phone = self.cleaned_data["phone"].strip()
+        if not phone:
+            return phone
+        digits = re.sub(r"\D", "", phone.lower().split("x")[0].split("ext")[0])
+        if not PHONE_ALLOWED.match(phone) or not 10 <= len(digits) <= 15:
+            raise forms.ValidationError(
+                _("Enter a phone number with its area code, like 905-555-0123."),
+                code="invalid_phone",
+            )
+        return phone
+
+    def clean(self):
+        cleaned = super().clean()
+        contact = cleaned.get("contact")
+        details = [cleaned.get(f) for f in ("name", "email", "phone")]
+        if contact == self.ANONYMOUS and any(details):
+            self.add_error(
+                "contact",
+                forms.ValidationError(
+                    _(
+                        "You chose to stay anonymous but also entered contact details. Choose "
+                        "“Yes” to be contacted, or clear your name, email and phone."
+                    ),
+                    code="anonymous_with_details",
+                ),
+            )
+        elif contact == self.NAMED:
+            if not cleaned.get("name") and "name" not in self.errors:
+                self.add_error(
+                    "name",
+                    forms.ValidationError(
+                        _("Enter your name, or choose to stay anonymous."), code="name_required"
+                    ),
+                )
+            if (
+                not cleaned.get("email")
+                and not cleaned.get("phone")
+                and "email" not in self.errors
+                and "phone" not in self.errors
+            ):
+                self.add_error(
+                    "email",
+                    forms.ValidationError(
+                        _("Give an email address or a phone number (or both) so we can reach "
+                          "you."),
+                        code="contact_required",
+                    ),
+                )
+            if not cleaned.get("consent_to_contact"):
+                self.add_error(
+                    "consent_to_contact",
+                    forms.ValidationError(
+                        _("Tick this box so that we may contact you, or choose to stay "
+                          "anonymous."),
+                        code="consent_required",
+                    ),
+                )
+        return cleaned
+
+    @property
+    def is_anonymous(self) -> bool:
+        return self.cleaned_data.get("contact") != self.NAMED
+
+    def error_summary(self) -> list[tuple[str, str]]:
+        """Return (anchor, message) for every error, in the order of the fields."""
+        summary = [("", str(error)) for error in self.non_field_errors()]
+        for field in self:
+            for error in field.errors:
+                if field.name in {"website", "started"}:
+                    summary.append(("", str(error)))
+                    continue
+                anchor = field.id_for_label or f"{field.auto_id}_0"
+                summary.append((anchor, f"{field.label}: {error}"))
+        return summary

@@ -1,0 +1,61 @@
+"""Who may see and triage residents' issues.
+
+Residents' issues hold what people told us in confidence and how to reach them: only the
+issue-triage role and CSWB administrators see them. Residents have no account; their signed
+private link is checked in the views.
+"""
+
+from cswb.accounts.roles import Role
+
+ROLE_PERMISSIONS = {
+    Role.ISSUE_TRIAGE: [
+        "issues.view_issue",
+        "issues.change_issue",
+        "issues.view_issueevent",
+        "issues.view_triagecontact",
+        "issues.add_triagecontact",
+        "issues.change_triagecontact",
+        "issues.delete_triagecontact",
+        "issues.view_topicroute",
+        "issues.add_topicroute",
+        "issues.change_topicroute",
+        "issues.delete_topicroute",
+    ],
+}
+
+
+def _active(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_active)
+
+
+def is_triage(user) -> bool:
+    """Return True for issue triage and CSWB administrators (superusers included)."""
+    return _active(user) and (user.has_role(Role.ISSUE_TRIAGE) or user.has_role(Role.ADMINISTRATOR))
+
+
+def can_view_issues(user, obj=None) -> bool:
+    return is_triage(user) and user.has_perm("issues.view_issue")
+
+
+def can_triage_issues(user, obj=None) -> bool:
+    """Assign, note, respond, refer, close: the change permission on top of the role."""
+    return is_triage(user) and user.has_perm("issues.change_issue")
+
+
+def can_delete_issues(user, obj=None) -> bool:
+    """Only administrators delete; triage marks unwanted issues as spam instead."""
+    return _active(user) and user.has_role(Role.ADMINISTRATOR) and user.has_perm(
+        "issues.delete_issue"
+    )
+
+
+def can_manage_routing(user, obj=None) -> bool:
+    return is_triage(user) and user.has_perm("issues.change_triagecontact")
+
+
+def can_view_statistics(user) -> bool:
+    return can_view_issues(user)
+
+
+def can_be_assigned(user) -> bool:
+    return is_triage(user)

@@ -1,0 +1,309 @@
+"""Writes on issues: submission, triage (assignment, notes, workflow transitions), retention.
+
+Every function records who did what and when as an ``IssueEvent`` and queues its emails through
+the outbox inside the same transaction, so a change and its notifications exist together or not
+at all. Emails to residents go only to an address they gave with their consent; emails to staff
+and action tables never carry the resident's contact details.
+"""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cswb.outbox import services as outbox
+from issues import permissions, workflow
+from issues.models import Issue, IssueEvent, ReferenceCounter, TopicRoute, TriageContact
+from issues.workflow import State
+
+
+def _next_number(year: int) -> int:
+    """Return the next reference number for ``year``; call inside a transaction.
+
+    The UPDATE locks the year's counter row until the caller commits, so two submissions at
+    the same moment get consecutive numbers instead of the same one.
+    """
+    ReferenceCounter.objects.get_or_create(year=year)
+    ReferenceCounter.objects.filter(year=year).update(last=F("last") + 1)
+    return ReferenceCounter.objects.values_list("last", flat=True).get(year=year)
+
+
+def _admin_url(issue: Issue) -> str:
+    from django.conf import settings
+
+    return settings.SITE_URL + reverse("admin:issues_issue_change", args=[issue.pk])
+
+
+def _staff_context(issue: Issue) -> dict:
+    return {
+        "reference": issue.reference,
+        "topic": issue.get_topic_display(),
+        "municipality": issue.municipality.name,
+        "description": issue.description,
+        "affected": issue.affected,
+        "submitted_at": issue.submitted_at,
+        "admin_url": _admin_url(issue),
+    }
+
+
+def triage_recipients(issue: Issue) -> list[str]:
+    """Return who hears about a new issue: the triage list (all topics or this topic) and the
+    contacts of the action table its topic routes to, without duplicates. Two or three queries.
+    """
+    emails = list(
+        TriageContact.objects.filter(active=True, topic__in=["", issue.topic])
+        .order_by("topic", "name")
+        .values_list("email", flat=True)
+    )
+    route = TopicRoute.objects.select_related("action_table").filter(topic=issue.topic).first()
+    if route:
+        emails += route.action_table.notification_emails()
+    seen, unique = set(), []
+    for email in emails:
+        if email.lower() not in seen:
+            seen.add(email.lower())
+            unique.append(email)
+    return unique
+
+
+@transaction.atomic
+def issue_submit(
+    *,
+    topic: str,
+    municipality,
+    description: str,
+    affected: str = "",
+    anonymous: bool = True,
+    name: str = "",
+    email: str = "",
+    phone: str = "",
+    consent_to_contact: bool = False,
+) -> Issue:
+    """Save a resident's issue with the next reference and queue its emails.
+
+    The acknowledgement goes to the resident when they gave an address and agreed to be
+    contacted; the notification goes to every triage recipient (``triage_recipients``).
+    """
+    now = timezone.now()
+    year = timezone.localtime(now).year
+    number = _next_number(year)
+    if anonymous:
+        name = email = phone = ""
+        consent_to_contact = False
+    issue = Issue.objects.create(
+        reference=f"CSWB-{year}-{number:05d}",
+        year=year,
+        number=number,
+        topic=topic,
+        municipality=municipality,
+        description=description,
+        affected=affected,
+        anonymous=anonymous,
+        name=name,
+        email=email,
+        phone=phone,
+        consent_to_contact=consent_to_contact,
+        submitted_at=now,
+    )
+    IssueEvent.objects.create(
+        issue=issue, kind=IssueEvent.Kind.SUBMITTED, to_state=State.NEW, created_at=now
+    )
+    if issue.can_be_emailed:
+        outbox.message_queue(
+            to=issue.email,
+            template="issues-acknowledgement",
+            context={
+                "name": issue.name,
+                "reference": issue.reference,
+                "follow_url": issue.follow_url(),
+                "topic": issue.get_topic_display(),
+            },
+            kind="issues.acknowledgement",
+            dedupe_key=f"issue:{issue.pk}:resident:ack",
+        )
+    context = _staff_context(issue)
+    for recipient in triage_recipients(issue):
+        outbox.message_queue(
+            to=recipient,
+            template="issues-new-issue",
+            context=context,
+            kind="issues.new_issue",
+            dedupe_key=f"issue:{issue.pk}:triage:{recipient.lower()}"[:200],
+        )
+    return issue
+
+
+def _check_triage(user) -> None:
+    if not permissions.can_triage_issues(user):
+        raise PermissionDenied(_("Only issue triage staff may change issues."))
+
+
+@transaction.atomic
+def issue_assign(*, issue: Issue, assignee, by) -> bool:
+    """Assign ``issue`` to ``assignee`` (or nobody); return False when nothing changed."""
+    _check_triage(by)
+    if assignee is not None and not permissions.can_be_assigned(assignee):
+        raise ValidationError(
+            _("%(user)s does not have the issue-triage role."),
+            code="not_triage",
+            params={"user": assignee},
+        )
+    locked = Issue.objects.select_for_update().get(pk=issue.pk)
+    if locked.assigned_to_id == (assignee.pk if assignee else None):
+        return False
+    Issue.objects.filter(pk=issue.pk).update(assigned_to=assignee)
+    issue.assigned_to = assignee
+    IssueEvent.objects.create(
+        issue=issue,
+        kind=IssueEvent.Kind.ASSIGNED,
+        actor=by,
+        text=assignee.get_username() if assignee else _("nobody"),
+    )
+    return True
+
+
+@transaction.atomic
+def issue_add_note(*, issue: Issue, text: str, by) -> IssueEvent:
+    """Record an internal note: staff only, never shown to the resident."""
+    _check_triage(by)
+    text = text.strip()
+    if not text:
+        raise ValidationError(_("Write the note first."), code="empty_note")
+    return IssueEvent.objects.create(issue=issue, kind=IssueEvent.Kind.NOTE, actor=by, text=text)
+
+
+@transaction.atomic
+def issue_transition(
+    *,
+    issue: Issue,
+    name: str,
+    by,
+    response: str = "",
+    action_table=None,
+) -> IssueEvent:
+    """Move ``issue`` along the workflow by the transition called ``name``.
+
+    Check the role, lock the row (two staff acting at once cannot both move it), change the
+    state, record the event and any public response, and queue the emails: the resident's when
+    the transition says so, and the action table's on a referral. Raise ``PermissionDenied`` for
+    a role that may not, and ``ValidationError`` for a transition that does not apply now.
+    """
+    locked = Issue.objects.select_for_update().get(pk=issue.pk)
+    transition = workflow.get_transition(locked.status, name)
+    if transition is None:
+        raise ValidationError(
+            _("An issue that is “%(state)s” cannot be changed that way."),
+            code="invalid_transition",
+            params={"state": locked.get_status_display()},
+        )
+    if not workflow.allowed(transition, by):
+        raise PermissionDenied(_("Your role may not do this."))
+    response = response.strip()
+    if transition.needs_response and not response:
+        raise ValidationError(_("Write the response to the resident."), code="response_required")
+    if transition.needs_action_table:
+        action_table = action_table or locked.action_table
+        if action_table is None:
+            raise ValidationError(_("Choose the action table."), code="action_table_required")
+
+    now = timezone.now()
+    from_state = locked.status
+    locked.status = transition.target
+    if transition.needs_action_table:
+        locked.action_table = action_table
+    if response and locked.first_response_at is None:
+        locked.first_response_at = now
+    if transition.target in workflow.FINAL_STATES:
+        locked.closed_at = now
+    elif from_state in workflow.FINAL_STATES:
+        locked.closed_at = None
+    locked.save(update_fields=["status", "action_table", "first_response_at", "closed_at"])
+    for attribute in ("status", "action_table", "first_response_at", "closed_at"):
+        setattr(issue, attribute, getattr(locked, attribute))
+
+    event = IssueEvent.objects.create(
+        issue=locked,
+        kind=IssueEvent.Kind.TRANSITION,
+        actor=by,
+        created_at=now,
+        from_state=from_state,
+        to_state=transition.target,
+        text=str(transition.label),
+    )
+    if response:
+        IssueEvent.objects.create(
+            issue=locked,
+            kind=IssueEvent.Kind.RESPONSE,
+            actor=by,
+            created_at=now,
+            text=response,
+            public=True,
+        )
+    if transition.notify_resident and locked.can_be_emailed:
+        template = "issues-closed" if transition.target == State.CLOSED else "issues-responded"
+        outbox.message_queue(
+            to=locked.email,
+            template=template,
+            context={
+                "name": locked.name,
+                "reference": locked.reference,
+                "response": response,
+                "follow_url": locked.follow_url(),
+            },
+            kind=f"issues.{transition.target}",
+            dedupe_key=f"issue:{locked.pk}:resident:event:{event.pk}",
+        )
+    if transition.needs_action_table:
+        context = _staff_context(locked)
+        context["action_table"] = action_table.name
+        for recipient in action_table.notification_emails():
+            outbox.message_queue(
+                to=recipient,
+                template="issues-referred",
+                context=context,
+                kind="issues.referred",
+                dedupe_key=f"issue:{locked.pk}:referral:{event.pk}:{recipient.lower()}"[:200],
+            )
+    return event
+
+
+def issues_assign(*, issues, assignee, by) -> int:
+    """Assign every issue in ``issues``; return how many changed."""
+    return sum(issue_assign(issue=issue, assignee=assignee, by=by) for issue in issues)
+
+
+def issues_mark_spam(*, issues, by) -> tuple[int, int]:
+    """Mark as spam each issue whose state allows it; return (marked, skipped)."""
+    marked = skipped = 0
+    for issue in issues:
+        if workflow.get_transition(issue.status, "mark_spam") is None:
+            skipped += 1
+            continue
+        issue_transition(issue=issue, name="mark_spam", by=by)
+        marked += 1
+    return marked, skipped
+
+
+def issues_remove_expired_contacts(*, now=None, months=None) -> int:
+    """Remove the contact details of issues closed longer than the retention period.
+
+    The issue stays, without name, email or phone, for statistics; the emails the resident was
+    sent (which hold their address) are deleted from the outbox. Return how many were cleared.
+    """
+    now = now or timezone.now()
+    cleared = 0
+    for issue_id in Issue.objects.contact_retention_expired(now, months).values_list(
+        "pk", flat=True
+    ).iterator():
+        with transaction.atomic():
+            Issue.objects.filter(pk=issue_id).update(
+                name="", email="", phone="", contact_removed_at=now
+            )
+            IssueEvent.objects.create(
+                issue_id=issue_id, kind=IssueEvent.Kind.CONTACT_REMOVED, created_at=now
+            )
+            outbox.messages_forget(dedupe_prefix=f"issue:{issue_id}:resident:")
+        cleared += 1
+    return cleared

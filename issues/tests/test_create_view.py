@@ -1,0 +1,194 @@
+import re
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from cswb.outbox.models import Message
+from issues import views
+from issues.models import Issue, IssueEvent, TriageContact
+
+URL = "/issues/new/"
+
+
+@pytest.fixture(autouse=True)
+def triage_list(db):
+    TriageContact.objects.create(name="CSWB Team", email="cswb@halton.example")
+
+
+def _post(client, data):
+    return client.post(URL, data)
+
+
+def test_the_url_name_is_kept():
+    assert reverse("issues:create") == URL
+
+
+def test_it_shows_the_emergency_and_collection_notices_above_the_form(client):
+    response = client.get(URL)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.count("<h1") == 1
+    assert "<h1>Bring an issue forward</h1>" in html
+    form_at = html.index("<form method=\"post\"")
+    for text in ("call 911", "905-825-4777", "Notice of collection",
+                 "Community Safety and Policing Act, 2019", "cswb@halton.ca", "311"):
+        assert -1 < html.index(text) < form_at, text
+    assert 'class="hp-field" aria-hidden="true"' in html
+    assert 'name="csrfmiddlewaretoken"' in html
+
+
+def test_it_accepts_an_anonymous_issue(client, form_data, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _post(client, form_data())
+    issue = Issue.objects.get()
+    assert response.status_code == 302
+    assert response["Location"].startswith("/issues/received/")
+    confirmation = client.get(response["Location"])
+    assert issue.reference.encode() in confirmation.content
+    assert re.fullmatch(r"CSWB-\d{4}-00001", issue.reference)
+    assert issue.anonymous and not issue.email and not issue.phone and not issue.name
+    assert issue.status == Issue.State.NEW
+    assert issue.municipality.slug == "burlington"
+    assert list(issue.events.values_list("kind", flat=True)) == [IssueEvent.Kind.SUBMITTED]
+    # Triage hears about it; nobody else is written to.
+    assert [m.to for m in mail.outbox] == [["cswb@halton.example"]]
+    assert issue.reference in mail.outbox[0].subject
+
+
+def test_it_accepts_a_named_issue_with_email_and_acknowledges_it(
+    client, form_data, django_capture_on_commit_callbacks
+):
+    data = form_data(
+        contact="named", name="Sam Resident", email="sam@example.org", consent_to_contact="on"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _post(client, data)
+    assert response.status_code == 302
+    issue = Issue.objects.get()
+    assert (issue.name, issue.email, issue.consent_to_contact) == (
+        "Sam Resident", "sam@example.org", True
+    )
+    ack = next(m for m in mail.outbox if m.to == ["sam@example.org"])
+    assert issue.reference in ack.subject
+    assert issue.follow_url() in ack.body
+    assert "911" in ack.body
+    staff = next(m for m in mail.outbox if m.to == ["cswb@halton.example"])
+    # Staff mail never carries the resident's contact details.
+    assert "sam@example.org" not in staff.body and "Sam Resident" not in staff.body
+
+
+def test_it_accepts_a_phone_number_without_an_email(
+    client, form_data, django_capture_on_commit_callbacks
+):
+    data = form_data(
+        contact="named", name="Pat", phone="(905) 555-0199 ext. 12", consent_to_contact="on"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _post(client, data)
+    assert response.status_code == 302
+    issue = Issue.objects.get()
+    assert issue.phone == "(905) 555-0199 ext. 12"
+    assert issue.email == ""
+    assert not Message.objects.filter(kind="issues.acknowledgement").exists()
+    follow = client.get(response["Location"])
+    assert b"Staff may call you at the number you gave." in follow.content
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"topic": ""}, "topic", "Choose the topic closest to your issue."),
+        ({"topic": "weather"}, "topic", "Select a valid choice."),
+        ({"municipality": ""}, "municipality", "Choose the municipality the issue concerns."),
+        ({"municipality": "99999"}, "municipality", "Choose one of the four municipalities"),
+        ({"description": ""}, "description", "Describe the issue."),
+        ({"description": "short"}, "description", "at least 10 characters"),
+        ({"description": "x" * 4001}, "description", "Shorten the description to 4000"),
+        ({"affected": "y" * 301}, "affected", "Shorten this to 300 characters"),
+        ({"contact": "named", "consent_to_contact": "on", "email": "a@example.org"},
+         "name", "Enter your name, or choose to stay anonymous."),
+        ({"contact": "named", "name": "Sam", "consent_to_contact": "on"},
+         "email", "Give an email address or a phone number"),
+        ({"contact": "named", "name": "Sam", "email": "not-an-address",
+          "consent_to_contact": "on"}, "email", "Enter an email address like"),
+        ({"contact": "named", "name": "Sam", "phone": "555", "consent_to_contact": "on"},
+         "phone", "Enter a phone number with its area code"),
+        ({"contact": "named", "name": "Sam", "email": "sam@example.org"},
+         "consent_to_contact", "Tick this box"),
+        ({"email": "sam@example.org"}, "contact", "You chose to stay anonymous"),
+    ],
+)
+def test_it_explains_every_bad_answer_and_keeps_what_was_typed(
+    client, form_data, overrides, field, message
+):
+    data = form_data(**overrides)
+    data.setdefault("description", "")
+    response = _post(client, data)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert Issue.objects.count() == 0
+    form = response.context["form"]
+    assert field in form.errors
+    assert any(message in error for error in form.errors[field])
+    # Summarised at the top with a link to the field, and shown next to the field.
+    summary = html[html.index('id="error-summary"'):html.index("<form method")]
+    anchor = form[field].id_for_label or f"{form[field].auto_id}_0"
+    assert f'href="#{anchor}"' in summary
+    assert html.count(message.replace("“", "&ldquo;")) >= 2 or html.count(message) >= 2
+    assert "<title>Error:" in html
+    if overrides.get("description", "")[:5] == "short":
+        assert ">\nshort</textarea>" in html
+
+
+def test_it_keeps_html_typed_in_the_description_as_text(client, form_data):
+    response = _post(client, form_data(
+        description="<script>alert(1)</script> and <b>bold</b>", topic="")
+    )
+    html = response.content.decode()
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; and &lt;b&gt;bold&lt;/b&gt;" in html
+
+
+def test_it_turns_away_a_filled_honeypot(client, form_data):
+    response = _post(client, form_data(website="http://spam.example"))
+    assert response.status_code == 200
+    assert Issue.objects.count() == 0
+    assert b"Please leave the last field empty." in response.content
+
+
+def test_it_turns_away_a_form_sent_too_quickly(client, form_data):
+    fresh = client.get(URL).context["form"]["started"].value()
+    response = _post(client, form_data(started=fresh))
+    assert Issue.objects.count() == 0
+    assert b"This form was sent too quickly." in response.content
+
+
+def test_it_turns_away_a_tampered_start_time(client, form_data):
+    response = _post(client, form_data(started="forged"))
+    assert Issue.objects.count() == 0
+    assert b"This form has expired." in response.content
+
+
+def test_it_limits_submissions_from_one_address(client, form_data, monkeypatch):
+    for _ in range(views.SUBMIT_LIMIT):
+        assert _post(client, form_data()).status_code == 302
+    response = _post(client, form_data())
+    assert response.status_code == 429
+    assert response["Retry-After"] == str(views.SUBMIT_WINDOW)
+    assert b"Too many attempts" in response.content
+    assert Issue.objects.count() == views.SUBMIT_LIMIT
+    # Reading the form is not limited.
+    assert client.get(URL).status_code == 200
+
+
+def test_it_refuses_other_methods(client):
+    assert client.put(URL).status_code == 405
+    assert client.delete(URL).status_code == 405
+
+
+def test_it_gives_consecutive_references(client, form_data):
+    for _ in range(3):
+        _post(client, form_data())
+    numbers = list(Issue.objects.order_by("number").values_list("number", flat=True))
+    assert numbers == [1, 2, 3]
