@@ -88,7 +88,8 @@ def test_a_response_is_recorded_and_emailed_to_the_resident(
     assert event.actor == triage_user and event.from_state == "new"
     assert event.to_state == "responded"
     response = issue.events.get(kind=IssueEvent.Kind.RESPONSE)
-    assert response.public and response.text == "We passed this on." and response.actor == triage_user
+    assert response.public and response.actor == triage_user
+    assert response.text == "We passed this on."
     [sent] = _sent_to(issue.email)
     assert issue.reference in sent.subject
     assert "We passed this on." in sent.body
