@@ -344,8 +344,33 @@ class ActionTable(models.Model):
     def get_absolute_url(self):
         return reverse("actiontables:table", kwargs={"slug": self.slug})
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        """Remember the stored status, so that clean() can check the life-cycle step."""
+        table = super().from_db(db, field_names, values)
+        table._stored_status = table.__dict__.get("status")
+        return table
+
     def clean(self):
         errors = {}
+        stored = getattr(self, "_stored_status", None)
+        if stored and self.status != stored and not self.can_move_to(self.status, origin=stored):
+            errors["status"] = ValidationError(
+                _("The status cannot go from “%(old)s” to “%(new)s”. Forming tables become "
+                  "active, active tables are sunset, and sunset tables are re-convened "
+                  "(active again)."),
+                code="bad_transition",
+                params={"old": self.Status(stored).label.lower(),
+                        "new": self.Status(self.status).label.lower()},
+            )
+        elif (
+            stored == self.Status.SUNSET
+            and self.status == self.Status.ACTIVE
+            and not self.reconvened_on
+        ):
+            errors["reconvened_on"] = ValidationError(
+                _("Enter the date the table was re-convened."), code="reconvened_missing"
+            )
         if self.convened_on and self.sunset_on and self.sunset_on < self.convened_on:
             errors["sunset_on"] = ValidationError(
                 _("The sunset date (%(sunset)s) is before the date convened (%(convened)s). "
@@ -376,8 +401,9 @@ class ActionTable(models.Model):
     def is_sunset(self) -> bool:
         return self.status == self.Status.SUNSET
 
-    def can_move_to(self, status: str) -> bool:
-        return status in self.TRANSITIONS.get(self.Status(self.status), set())
+    def can_move_to(self, status: str, *, origin: str | None = None) -> bool:
+        """Return True when the life cycle allows ``origin`` (the current status) -> ``status``."""
+        return status in self.TRANSITIONS.get(self.Status(origin or self.status), set())
 
     def sunset(self, *, on) -> None:
         """End the table's work on ``on``."""
@@ -390,7 +416,7 @@ class ActionTable(models.Model):
     def _move(self, status, **dates):
         if not self.can_move_to(status):
             raise ValidationError(
-                _("A %(old)s table cannot become %(new)s."),
+                _("The status cannot go from “%(old)s” to “%(new)s”."),
                 code="bad_transition",
                 params={"old": self.get_status_display().lower(),
                         "new": self.Status(status).label.lower()},
@@ -399,8 +425,9 @@ class ActionTable(models.Model):
             for name, value in dates.items():
                 setattr(self, name, value)
             self.status = status
-            self.full_clean(exclude=["zones", "organizations", "members"])
+            self.full_clean(exclude=["zones", "organizations", "members", "indicators"])
             self.save()
+            self._stored_status = status
 
     def related_indicators(self) -> list:
         """Return the published indicators the table aims to move.

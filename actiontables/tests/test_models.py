@@ -124,3 +124,24 @@ def test_it_lists_the_emails_to_notify_for_a_table(make_staff):
     assert table.notification_emails() == [
         "table@example.org", "ann@example.org", "bob@example.org"
     ]
+
+
+def test_it_refuses_a_status_change_the_life_cycle_does_not_allow():
+    table = ActionTable.objects.get(pk=ActionTableFactory(status="active").pk)
+    table.status = ActionTable.Status.FORMING
+
+    with pytest.raises(ValidationError) as caught:
+        table.full_clean(exclude=["zones"])
+
+    assert "cannot go from “active” to “forming”" in str(caught.value)
+
+
+def test_it_asks_for_the_reconvened_date_when_a_sunset_table_becomes_active():
+    created = ActionTableFactory(status="sunset", sunset_on=datetime.date(2021, 4, 1))
+    table = ActionTable.objects.get(pk=created.pk)
+    table.status = ActionTable.Status.ACTIVE
+
+    with pytest.raises(ValidationError) as caught:
+        table.full_clean(exclude=["zones"])
+
+    assert "reconvened_on" in caught.value.message_dict
