@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from actiontables.models import ActionTable, ProgressUpdate, Subscription
 from cswb.lib.links import make_token, read_token
+from cswb.outbox.models import Message
 from cswb.outbox.services import message_queue
 
 CONFIRM_PURPOSE = "actiontables.follow"
@@ -61,8 +62,16 @@ def progress_update_notify(*, update_id: int) -> int:
     if update is None:
         return 0
     queued = 0
+    prefix = f"actiontables.update:{update.pk}:sub:"
+    # Skip, in one query, the followers already mailed (a task run again); the dedupe key
+    # still guards against two runs at the same moment.
+    already = set(
+        Message.objects.filter(dedupe_key__startswith=prefix).values_list("dedupe_key", flat=True)
+    )
     subscriptions = Subscription.objects.confirmed().filter(table=update.table_id).order_by("pk")
     for subscription in subscriptions.iterator():
+        if f"{prefix}{subscription.pk}" in already:
+            continue
         with transaction.atomic():
             unsubscribe_url = unsubscribe_link(subscription)
             message = message_queue(
@@ -75,7 +84,7 @@ def progress_update_notify(*, update_id: int) -> int:
                     "unsubscribe_url": unsubscribe_url,
                 },
                 kind="actiontables.update",
-                dedupe_key=f"actiontables.update:{update.pk}:sub:{subscription.pk}",
+                dedupe_key=f"{prefix}{subscription.pk}",
                 headers={
                     "List-Unsubscribe": f"<{unsubscribe_url}>",
                     "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
