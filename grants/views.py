@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from cswb.lib.exports import csv_response
 from cswb.lib.links import read_token
+from cswb.lib.pagecache import public_page
 from cswb.lib.ratelimit import ratelimit
 from grants import permissions, services
 from grants.forms import ApplicationForm, WithdrawForm
@@ -276,6 +277,7 @@ def _funded_awards(year: int):
 
 
 @require_safe
+@public_page
 def funded(request, year):
     rounds = list(Round.objects.filter(funding_year=year))
     if not rounds:
