@@ -342,10 +342,6 @@ class IssueAdmin(TriagePermissionsMixin, admin.ModelAdmin):
             text = exc.messages[0] if isinstance(exc, ValidationError) else str(exc)
             self.message_user(request, text, messages.ERROR)
 
-    def save_related(self, request, form, formsets, change):
-        # The history inline is read-only: nothing to save.
-        pass
-
     # Bulk actions ------------------------------------------------------------------------------
 
     @admin.action(description=_("Assign the selected issues to me"), permissions=["change"])
@@ -361,13 +357,15 @@ class IssueAdmin(TriagePermissionsMixin, admin.ModelAdmin):
         description=_("Assign the selected issues to the person chosen"), permissions=["change"]
     )
     def assign_to_chosen(self, request, queryset):
-        form = AssignActionForm(request.POST)
-        if not form.is_valid() or not form.cleaned_data.get("assignee"):
+        try:
+            assignee = AssignActionForm().fields["assignee"].clean(request.POST.get("assignee"))
+        except ValidationError:
+            assignee = None
+        if assignee is None:
             self.message_user(
                 request, gettext("Choose the person in “Assign to” first."), messages.ERROR
             )
             return
-        assignee = form.cleaned_data["assignee"]
         changed = services.issues_assign(issues=queryset, assignee=assignee, by=request.user)
         self.message_user(
             request,

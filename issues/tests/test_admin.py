@@ -1,0 +1,235 @@
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from issues.models import Issue, IssueEvent, Topic, TriageContact
+from issues.tests.factories import IssueFactory
+
+CHANGELIST = reverse("admin:issues_issue_changelist")
+STATISTICS = reverse("admin:issues_issue_statistics")
+
+
+def _change_url(issue):
+    return reverse("admin:issues_issue_change", args=[issue.pk])
+
+
+def _triage_form(issue, **fields):
+    data = {
+        "assigned_to": str(issue.assigned_to_id or ""),
+        "transition": "",
+        "refer_to": "",
+        "public_response": "",
+        "internal_note": "",
+        "events-TOTAL_FORMS": "0",
+        "events-INITIAL_FORMS": "0",
+        "events-MIN_NUM_FORMS": "0",
+        "events-MAX_NUM_FORMS": "1000",
+    }
+    data.update(fields)
+    return data
+
+
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [("admin", 200), ("triage", 200), ("lead", 403), ("steward", 403), ("grant_staff", 403),
+     ("reviewer", 403), ("outsider", 403)],
+)
+def test_only_triage_and_administrators_see_issues(client, role_users, who, status):
+    issue = IssueFactory(named=True)
+    client.force_login(role_users[who])
+    for url in (CHANGELIST, _change_url(issue), STATISTICS):
+        response = client.get(url)
+        assert response.status_code == status, url
+    if status == 200:
+        assert issue.email.encode() in client.get(_change_url(issue)).content
+
+
+def test_the_admin_index_hides_issues_from_other_roles(client, lead_user, triage_user):
+    client.force_login(lead_user)
+    assert b"Residents&#x27; issues" not in client.get(reverse("admin:index")).content
+    client.force_login(triage_user)
+    assert b"Residents&#x27; issues" in client.get(reverse("admin:index")).content
+
+
+def test_triage_cannot_add_or_delete_issues(client, triage_user, cswb_admin):
+    issue = IssueFactory()
+    client.force_login(triage_user)
+    assert client.get(reverse("admin:issues_issue_add")).status_code == 403
+    assert client.post(reverse("admin:issues_issue_delete", args=[issue.pk]),
+                       {"post": "yes"}).status_code == 403
+    assert Issue.objects.filter(pk=issue.pk).exists()
+    client.force_login(cswb_admin)
+    assert client.get(reverse("admin:issues_issue_delete", args=[issue.pk])).status_code == 200
+
+
+def test_triage_responds_from_the_change_form(
+    client, triage_user, django_capture_on_commit_callbacks
+):
+    issue = IssueFactory(named=True)
+    client.force_login(triage_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(_change_url(issue), _triage_form(
+            issue,
+            assigned_to=str(triage_user.pk),
+            transition="respond",
+            public_response="A worker will call you this week.",
+            internal_note="Spoke to the shelter.",
+        ))
+    assert response.status_code == 302
+    issue.refresh_from_db()
+    assert issue.status == Issue.State.RESPONDED
+    assert issue.assigned_to == triage_user
+    kinds = list(issue.events.values_list("kind", "actor__username", "public"))
+    assert (IssueEvent.Kind.ASSIGNED, "tess-triage", False) in kinds
+    assert (IssueEvent.Kind.NOTE, "tess-triage", False) in kinds
+    assert (IssueEvent.Kind.RESPONSE, "tess-triage", True) in kinds
+    assert (IssueEvent.Kind.TRANSITION, "tess-triage", False) in kinds
+    assert [m.to for m in mail.outbox] == [[issue.email]]
+
+
+def test_the_change_form_explains_what_a_transition_needs(client, triage_user):
+    issue = IssueFactory()
+    client.force_login(triage_user)
+    response = client.post(_change_url(issue), _triage_form(issue, transition="respond"))
+    assert response.status_code == 200
+    assert b"Write the response to the resident." in response.content
+    response = client.post(_change_url(issue), _triage_form(issue, transition="refer"))
+    assert b"Choose the action table to refer the issue to." in response.content
+    response = client.post(_change_url(issue), _triage_form(issue, public_response="Hello"))
+    assert b"A public response is sent with a status change" in response.content
+    assert Issue.objects.get(pk=issue.pk).status == Issue.State.NEW
+
+
+def test_the_change_form_offers_only_allowed_transitions(client, triage_user, cswb_admin):
+    issue = IssueFactory(status=Issue.State.CLOSED, closed_at=timezone.now())
+    client.force_login(triage_user)
+    form = client.get(_change_url(issue)).context["adminform"].form
+    assert [value for value, _label in form.fields["transition"].choices] == [""]
+    client.force_login(cswb_admin)
+    form = client.get(_change_url(issue)).context["adminform"].form
+    assert [value for value, _label in form.fields["transition"].choices] == ["", "reopen"]
+
+
+def test_the_change_form_shows_the_description_as_text(client, triage_user):
+    issue = IssueFactory(description="<script>alert('x')</script>")
+    client.force_login(triage_user)
+    html = client.get(_change_url(issue)).content.decode()
+    assert "<script>alert('x')</script>" not in html
+    assert "&lt;script&gt;" in html
+
+
+def test_triage_refers_an_issue(client, triage_user, homelessness_table,
+                                django_capture_on_commit_callbacks):
+    issue = IssueFactory()
+    client.force_login(triage_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(_change_url(issue), _triage_form(
+            issue, transition="refer", refer_to=str(homelessness_table.pk)))
+    issue.refresh_from_db()
+    assert issue.status == Issue.State.REFERRED and issue.action_table == homelessness_table
+    assert [m.to for m in mail.outbox] == [["homelessness-table@halton.example"]]
+
+
+def test_bulk_assignment_and_spam(client, triage_user, cswb_admin):
+    first, second = IssueFactory(), IssueFactory()
+    client.force_login(triage_user)
+    ids = [first.pk, second.pk]
+    client.post(CHANGELIST, {"action": "assign_to_me", "_selected_action": ids})
+    assert set(Issue.objects.values_list("assigned_to", flat=True)) == {triage_user.pk}
+    response = client.post(CHANGELIST, {
+        "action": "assign_to_chosen", "_selected_action": ids, "assignee": str(cswb_admin.pk)
+    }, follow=True)
+    assert b"2 issues assigned to alice-admin." in response.content
+    assert set(Issue.objects.values_list("assigned_to", flat=True)) == {cswb_admin.pk}
+    response = client.post(CHANGELIST, {"action": "mark_spam", "_selected_action": ids},
+                           follow=True)
+    assert b"2 issues marked as spam." in response.content
+    assert set(Issue.objects.values_list("status", flat=True)) == {Issue.State.SPAM}
+    spam_events = IssueEvent.objects.filter(kind=IssueEvent.Kind.TRANSITION, actor=triage_user)
+    assert spam_events.count() == 2
+
+
+def test_the_queue_filters_and_flags_overdue_issues(client, triage_user):
+    old = IssueFactory(submitted_at=timezone.now() - timedelta(days=10), topic=Topic.YOUTH)
+    IssueFactory(topic=Topic.HOUSING)
+    client.force_login(triage_user)
+    response = client.get(CHANGELIST)
+    html = response.content.decode()
+    assert "1 open issue has had no response for over five working days." in html
+    assert "Overdue: over 5 working days" in html
+    response = client.get(CHANGELIST + "?age=overdue")
+    assert list(response.context["cl"].result_list) == [old]
+    response = client.get(CHANGELIST + "?topic=youth")
+    assert list(response.context["cl"].result_list) == [old]
+    response = client.get(CHANGELIST + "?assigned=nobody&status=new")
+    assert len(response.context["cl"].result_list) == 2
+    response = client.get(CHANGELIST + f"?q={old.reference.lower()}")
+    assert list(response.context["cl"].result_list) == [old]
+
+
+def _changelist_queries(client):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(CHANGELIST + "?status=new")
+    assert response.status_code == 200
+    return len(queries)
+
+
+def test_the_queue_runs_a_fixed_number_of_queries(client, triage_user, homelessness_table):
+    client.force_login(triage_user)
+    IssueFactory(named=True, assigned_to=triage_user, action_table=homelessness_table)
+    few = _changelist_queries(client)
+    for i in range(40):
+        IssueFactory(
+            assigned_to=triage_user if i % 2 else None,
+            action_table=homelessness_table if i % 3 else None,
+            municipality_id=IssueFactory._meta.declarations["municipality"].function().pk,
+        )
+    many = _changelist_queries(client)
+    assert few == many
+    assert many <= 14
+
+
+def test_triage_edits_the_contact_list(client, triage_user, lead_user):
+    client.force_login(triage_user)
+    response = client.post(reverse("admin:issues_triagecontact_add"), {
+        "name": "Youth lead", "email": "youth@halton.example", "topic": "youth", "active": "on"
+    })
+    assert response.status_code == 302
+    assert TriageContact.objects.filter(email="youth@halton.example", topic="youth").exists()
+    client.force_login(lead_user)
+    assert client.get(reverse("admin:issues_triagecontact_changelist")).status_code == 403
+
+
+def test_the_statistics_count_and_export(client, triage_user):
+    now = timezone.now()
+    IssueFactory(topic=Topic.HOUSING, submitted_at=now - timedelta(hours=30),
+                 first_response_at=now - timedelta(hours=20))
+    IssueFactory(topic=Topic.HOUSING)
+    IssueFactory(topic=Topic.YOUTH, status=Issue.State.SPAM)
+    client.force_login(triage_user)
+    response = client.get(STATISTICS)
+    html = response.content.decode()
+    assert '<th scope="row">Housing and homelessness</th><td>2</td>' in html
+    assert '<th scope="row">Youth</th><td>0</td>' in html
+    assert '<th scope="row">Oakville</th><td>2</td>' in html
+    assert "<caption>" in html
+    export = client.get(STATISTICS + "?format=csv")
+    assert export["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(b"".join(export.streaming_content).decode("utf-8-sig"))))
+    assert rows[0] == ["section", "label", "value"]
+    assert ["topic", "Housing and homelessness", "2"] in rows
+    assert ["first response", "median hours to first response", "10.0"] in rows
+    assert ["first response", "responded within five working days", "1"] in rows
+
+
+def test_the_statistics_explain_a_bad_date_range(client, triage_user):
+    client.force_login(triage_user)
+    response = client.get(STATISTICS + "?start=2026-05-01&end=2026-01-01")
+    assert b"The start date must come before the end date." in response.content
