@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -209,6 +210,11 @@ class KeyAreaInline(TableContentInlineMixin, admin.StackedInline):
     model = KeyArea
     extra = 0
     fields = ("title", "description", "order")
+    # Key areas are often a full sentence: give the title room.
+    formfield_overrides = {
+        models.CharField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 80})},
+        models.TextField: {"widget": forms.Textarea(attrs={"rows": 3, "cols": 80})},
+    }
 
 
 class ProgressUpdateInline(TableContentInlineMixin, admin.StackedInline):
@@ -217,6 +223,7 @@ class ProgressUpdateInline(TableContentInlineMixin, admin.StackedInline):
     fields = ("date", "title", "body", "outcomes", "status", "author", "published_at")
     readonly_fields = ("author", "published_at")
     show_change_link = True
+    classes = ["collapse"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("author")

@@ -166,3 +166,32 @@ def test_it_links_the_published_indicators_a_table_aims_to_move(client):
     assert "Emergency shelter placements" in text
     assert reverse("indicators:indicator", args=["shelter"]) in text
     assert "Draft indicator" not in text
+
+
+FORMING_PAGE = {
+    "admin": 200, "lead": 200, "triage": 200,
+    "steward": 404, "grant_staff": 404, "reviewer": 404, "outsider": 404,
+}
+
+
+@pytest.mark.parametrize(("role", "expected"), list(FORMING_PAGE.items()))
+def test_it_shows_a_forming_table_only_to_roles_that_may_see_it(
+    client, role_users, role, expected
+):
+    org = OrganizationFactory()
+    org.staff_contacts.add(role_users["lead"])
+    ActionTableFactory(slug="quiet", status=ActionTable.Status.FORMING, leads=[org])
+    client.force_login(role_users[role])
+
+    assert client.get(reverse("actiontables:table", args=["quiet"])).status_code == expected
+
+
+@pytest.mark.parametrize("role", list(FORMING_PAGE))
+def test_it_shows_the_same_public_pages_to_every_role(client, role_users, role):
+    ActionTableFactory(name="Food Security", slug="food")
+    client.force_login(role_users[role])
+
+    for name, args in [("index", []), ("table", ["food"]), ("leadership", []), ("feed", [])]:
+        response = client.get(reverse(f"actiontables:{name}", args=args))
+        assert response.status_code == 200, name
+    assert "Food Security" in client.get(reverse("actiontables:index")).content.decode()
