@@ -14,11 +14,15 @@ TABLES_PER_PAGE = 20
 UPDATES_PER_PAGE = 10
 
 
-def _public_table(request, slug) -> ActionTable:
-    """Return the table at ``slug``; a forming table is shown only to staff who may see it."""
+def _public_table(request, slug, *, preview=True) -> ActionTable:
+    """Return the table at ``slug``.
+
+    A forming table is not public yet: with ``preview`` it is shown to staff who may see it,
+    otherwise to nobody.
+    """
     table = get_object_or_404(ActionTable.objects.for_page(), slug=slug)
-    if table.status == ActionTable.Status.FORMING and not permissions.can_view_table(
-        request.user, table
+    if table.status == ActionTable.Status.FORMING and not (
+        preview and permissions.can_view_table(request.user, table)
     ):
         raise Http404
     return table
@@ -69,7 +73,7 @@ def leadership(request):
 @require_http_methods(["GET", "HEAD", "POST"])
 @ratelimit("actiontables.follow", limit=10, window=3600)
 def follow(request, slug):
-    table = _public_table(request, slug)
+    table = _public_table(request, slug, preview=False)
     if request.method == "POST":
         form = FollowForm(request.POST)
         if form.is_valid():
@@ -85,7 +89,7 @@ def follow(request, slug):
 
 @require_safe
 def follow_sent(request, slug):
-    table = _public_table(request, slug)
+    table = _public_table(request, slug, preview=False)
     return render(request, "actiontables/follow_sent.html", {"table": table})
 
 

@@ -306,3 +306,10 @@ def test_it_does_not_offer_following_a_forming_table(client):
     ActionTableFactory(slug="quiet", status="forming")
 
     assert client.get(reverse("actiontables:follow", args=["quiet"])).status_code == 404
+
+
+def test_it_does_not_offer_following_a_forming_table_even_to_staff(client, cswb_admin):
+    ActionTableFactory(slug="quiet", status="forming")
+    client.force_login(cswb_admin)
+
+    assert client.get(reverse("actiontables:follow", args=["quiet"])).status_code == 404
