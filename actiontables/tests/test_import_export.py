@@ -137,3 +137,27 @@ def test_it_round_trips_organizations():
 
     assert not result.has_validation_errors()
     assert Organization.objects.get().name == "Halton Women's Place"
+
+
+def test_it_imports_tables_through_the_admin_preview_then_confirm(
+    client, cswb_admin, organizations
+):
+    client.force_login(cswb_admin)
+    csv = ",".join(HEADERS) + "\n" + ",".join(f'"{cell}"' for cell in table_row()) + "\n"
+
+    preview = client.post(
+        reverse("admin:actiontables_actiontable_import"),
+        {"format": "0", "import_file": SimpleUploadedFile("tables.csv", csv.encode())},
+    )
+    assert preview.status_code == 200
+    assert not ActionTable.objects.exists()  # the preview is a dry run
+    confirm = preview.context["confirm_form"]
+    response = client.post(
+        reverse("admin:actiontables_actiontable_process_import"),
+        {name: field.initial if field.initial is not None else confirm.initial.get(name, "")
+         for name, field in confirm.fields.items()},
+    )
+
+    assert response.status_code == 302
+    table = ActionTable.objects.get(slug="imported")
+    assert [lead.organization.short_name for lead in table.leads.all()] == ["ROCK", "CMHA"]
