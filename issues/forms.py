@@ -182,5 +182,5 @@ class IssueForm(HumanCheckMixin, forms.Form):
                     summary.append(("", str(error)))
                     continue
                 anchor = field.id_for_label or f"{field.auto_id}_0"
-                summary.append((anchor, f"{field.label}: {error}"))
+                summary.append((anchor, str(error)))
         return summary

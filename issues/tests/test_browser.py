@@ -30,7 +30,7 @@ def test_a_resident_submits_an_issue_and_gets_the_acknowledgement(page, assert_a
     assert "There are 3 problems with your answers" in summary.inner_text()
     assert page.title().startswith("Error:")
     assert_accessible(page)
-    summary.get_by_role("link", name="Describe the issue").click()
+    summary.get_by_role("link", name="Describe the issue.").click()
     assert page.evaluate("document.activeElement.id") == "id_description"
 
     page.get_by_label("What is the issue about?").select_option(label="Food security")
