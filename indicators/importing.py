@@ -5,13 +5,15 @@ Every way data comes in (admin upload, Statistics Canada tables, remote sources)
 """
 
 import re
+import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from indicators.models import Geography, Indicator, Observation
 
@@ -33,6 +35,10 @@ STATUS_WORDS = {
     "..": Status.NOT_AVAILABLE,
 }
 EMPTY_STATUSES = {Status.SUPPRESSED, Status.NOT_AVAILABLE}
+# Translated only when an error is raised: a row that is fine costs no gettext call.
+WHAT_VALUE = gettext_lazy("value")
+WHAT_CI_LOW = gettext_lazy("confidence low")
+WHAT_CI_HIGH = gettext_lazy("confidence high")
 MAX_ERRORS = 50
 BATCH_SIZE = 2000
 UPDATE_FIELDS = ["period_start", "period_end", "value", "ci_low", "ci_high", "status", "note"]
@@ -203,8 +209,8 @@ class RowCleaner:
             ("geography_id", lambda: self.geography_id(raw.get("geography"))),
             ("period", lambda: parse_period(raw.get("period"))),
             ("status", lambda: parse_status(raw.get("status"))),
-            ("ci_low", lambda: parse_number(raw.get("ci_low"), what=_("confidence low"))),
-            ("ci_high", lambda: parse_number(raw.get("ci_high"), what=_("confidence high"))),
+            ("ci_low", lambda: parse_number(raw.get("ci_low"), what=WHAT_CI_LOW)),
+            ("ci_high", lambda: parse_number(raw.get("ci_high"), what=WHAT_CI_HIGH)),
         ]
         for name, check in checks:
             try:
@@ -214,7 +220,7 @@ class RowCleaner:
         status = values.get("status", "")
         raw_value = raw.get("value")
         try:
-            value = parse_number(raw_value, what=_("value"))
+            value = parse_number(raw_value, what=WHAT_VALUE)
         except ValidationError as exc:
             # A symbol such as "x" or ".." is fine where the status says why there is no number.
             if status not in EMPTY_STATUSES:
@@ -284,6 +290,37 @@ def _batches(rows: list[CleanRow]) -> Iterator[list[Observation]]:
         yield [row.as_observation() for row in rows[start:start + BATCH_SIZE]]
 
 
+COPY_COLUMNS = ["indicator_id", "geography_id", "period", *UPDATE_FIELDS]
+
+
+def _copy_upsert(rows: list[CleanRow]) -> None:
+    """Upsert through COPY into a temporary table and one INSERT ... ON CONFLICT.
+
+    PostgreSQL only. COPY streams the rows with no per-row SQL, several times faster than
+    INSERT ... VALUES batches; the table is dropped when the transaction ends.
+    """
+    table = Observation._meta.db_table
+    temp = f"indicators_import_{uuid.uuid4().hex[:12]}"
+    columns = ", ".join(COPY_COLUMNS)
+    updates = ", ".join(f"{name} = EXCLUDED.{name}" for name in UPDATE_FIELDS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {temp} ON COMMIT DROP AS "  # noqa: S608 - names are ours
+            f"SELECT {columns} FROM {table} WITH NO DATA"
+        )
+        with cursor.cursor.copy(f"COPY {temp} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row((
+                    row.indicator_id, row.geography_id, row.period, row.period_start,
+                    row.period_end, row.value, row.ci_low, row.ci_high, row.status, row.note,
+                ))
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {temp} "  # noqa: S608
+            f"ON CONFLICT (indicator_id, geography_id, period) DO UPDATE SET {updates}"
+        )
+        cursor.execute(f"DROP TABLE {temp}")
+
+
 @dataclass
 class ImportReport:
     rows: int
@@ -308,13 +345,16 @@ def observations_write(rows: list[CleanRow], *, replace_indicator_ids=()) -> Imp
             replaced, _detail = Observation.objects.filter(
                 indicator_id__in=list(replace_indicator_ids)
             ).delete()
-        for batch in _batches(rows):
-            Observation.objects.bulk_create(
-                batch,
-                update_conflicts=True,
-                unique_fields=["indicator", "geography", "period"],
-                update_fields=UPDATE_FIELDS,
-            )
+        if connection.vendor == "postgresql":
+            _copy_upsert(rows)
+        else:
+            for batch in _batches(rows):
+                Observation.objects.bulk_create(
+                    batch,
+                    update_conflicts=True,
+                    unique_fields=["indicator", "geography", "period"],
+                    update_fields=UPDATE_FIELDS,
+                )
         dashboard_changed()
     return ImportReport(
         rows=len(rows), indicators=len({row.indicator_id for row in rows}), replaced=replaced

@@ -81,6 +81,10 @@ class ObservationResource(EscapedExportMixin, resources.ModelResource):
     def before_import(self, dataset, **kwargs):
         self.cleaner = RowCleaner()
         self.current = None
+        # Related objects set from these dicts, so that neither import-export's row report
+        # (which prints each instance) nor anything else fetches them row by row.
+        self.indicator_objects = {i.pk: i for i in Indicator.objects.only("pk", "name", "slug")}
+        self.geography_objects = {g.pk: g for g in Geography.objects.all()}
         try:
             require_columns(dataset.headers or [], ["indicator", "geography", "period", "value"])
         except FileRejected as exc:
@@ -101,7 +105,9 @@ class ObservationResource(EscapedExportMixin, resources.ModelResource):
     def import_instance(self, instance, row, **kwargs):
         # The row was checked and converted in before_import_row: copy it, skipping the widgets.
         current = self.current
-        for name in ("indicator_id", "geography_id", "period", *UPDATE_FIELDS):
+        instance.indicator = self.indicator_objects[current.indicator_id]
+        instance.geography = self.geography_objects[current.geography_id]
+        for name in ("period", *UPDATE_FIELDS):
             setattr(instance, name, getattr(current, name))
 
     def get_bulk_update_fields(self):
