@@ -20,7 +20,9 @@ class FollowForm(HumanCheckMixin, forms.Form):
     email = forms.EmailField(
         label=_("Your email address"),
         max_length=254,
-        help_text=_("We send a link to confirm it is yours. Nothing is sent until you click it."),
+        help_text=_(
+            "We send a link to confirm it is yours. No updates are sent until you click it."
+        ),
         error_messages={
             "required": _("Enter your email address."),
             "invalid": _("Enter an email address in the form name@example.com."),
