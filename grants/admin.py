@@ -415,8 +415,6 @@ class ApplicationAdmin(admin.ModelAdmin):
 
 @admin.register(Review)
 class ReviewAdmin(admin.ModelAdmin):
-    list_display = ("application", "reviewer", "conflict", "assigned_at", "submitted_at",
-                    "total_display")
     list_filter = ("conflict", "application__round")
     search_fields = ("application__reference", "application__org_legal_name",
                      "reviewer__username", "reviewer__last_name")
@@ -443,15 +441,19 @@ class ReviewAdmin(admin.ModelAdmin):
             return False
         return obj is None or permissions.can_view_review(request.user, obj)
 
-    @admin.display(description=gettext_lazy("total"))
-    def total_display(self, obj):
-        if not permissions.can_see_all_scores(self._user, obj.application):
-            return "—" if obj.reviewer_id != self._user.pk else obj.total()
-        return obj.total()
+    def get_list_display(self, request):
+        user = request.user
 
-    def changelist_view(self, request, extra_context=None):
-        self._user = request.user
-        return super().changelist_view(request, extra_context)
+        # A closure over the request: the admin instance is shared by every thread.
+        @admin.display(description=gettext_lazy("total"))
+        def total(obj):
+            if obj.reviewer_id == user.pk or permissions.can_see_all_scores(
+                user, obj.application
+            ):
+                return obj.total()
+            return "—"
+
+        return ("application", "reviewer", "conflict", "assigned_at", "submitted_at", total)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         try:
