@@ -1,4 +1,6 @@
 from django.contrib import admin, messages
+from django.contrib.admin.models import ADDITION, LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.shortcuts import redirect
@@ -171,11 +173,18 @@ class ObservationAdmin(ImportExportStewardAdmin):
                  name="indicators_observation_import_statcan"),
         ] + super().get_urls()
 
-    def save_model(self, request, obj, form, change):
-        from indicators.importing import parse_period
-
-        obj.period, obj.period_start, obj.period_end = parse_period(obj.period)
-        super().save_model(request, obj, form, change)
+    def generate_log_entries(self, result, request):
+        """Record one admin log entry per imported file, not one per row (files are large)."""
+        totals = result.totals
+        LogEntry.objects.create(
+            user_id=request.user.pk,
+            content_type=ContentType.objects.get_for_model(Observation),
+            object_repr=_("%(count)s observations from a file")
+            % {"count": totals.get("new", 0) + totals.get("update", 0)},
+            action_flag=ADDITION,
+            change_message=_("Imported %(new)s new and %(update)s updated observations.")
+            % {"new": totals.get("new", 0), "update": totals.get("update", 0)},
+        )
 
     def statcan_import_view(self, request):
         """Upload a Statistics Canada full-table CSV into one indicator, all or nothing."""

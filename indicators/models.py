@@ -1,6 +1,7 @@
 """The indicator framework: domains, geographies, indicators, observations and the summaries
 the dashboard reads."""
 
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -206,6 +207,7 @@ class Observation(models.Model):
             models.CheckConstraint(
                 condition=models.Q(period_end__gte=models.F("period_start")),
                 name="observation_period_in_order",
+                violation_error_message=_("The period's last year comes before its first."),
             ),
             models.CheckConstraint(
                 condition=(
@@ -213,6 +215,10 @@ class Observation(models.Model):
                     | models.Q(value__isnull=True, status__in=["suppressed", "not_available"])
                 ),
                 name="observation_value_matches_status",
+                violation_error_message=_(
+                    "A final or preliminary figure needs a value; a suppressed or not available "
+                    "one has none."
+                ),
             ),
         ]
         indexes = [
@@ -221,6 +227,31 @@ class Observation(models.Model):
 
     def __str__(self):
         return f"{self.indicator} · {self.geography} · {self.period}"
+
+    def clean(self):
+        """Normalize the period (setting its first and last year) and check the value against
+        the status and the confidence interval."""
+        from indicators.importing import parse_period
+
+        errors = {}
+        if self.period:
+            try:
+                self.period, self.period_start, self.period_end = parse_period(self.period)
+            except ValidationError as exc:
+                errors["period"] = exc.messages
+        empty = {self.Status.SUPPRESSED, self.Status.NOT_AVAILABLE}
+        if self.value is None and self.status not in empty:
+            errors["value"] = _("Give the value, or set the status to suppressed or not "
+                                "available.")
+        elif self.value is not None and self.status in empty:
+            errors["value"] = _("A suppressed or not available figure has no value: leave it "
+                                "empty.")
+        if (self.ci_low is None) != (self.ci_high is None):
+            errors["ci_high"] = _("Give both ends of the confidence interval, or neither.")
+        elif self.ci_low is not None and self.ci_low > self.ci_high:
+            errors["ci_high"] = _("The interval's high end is below its low end.")
+        if errors:
+            raise ValidationError(errors)
 
 
 class IndicatorSummary(models.Model):

@@ -2,8 +2,9 @@
 
 The observation resource runs import-export's bulk mode with its slow parts replaced: rows are
 checked by the same ``RowCleaner`` as every other import (cached lookups, duplicates, statuses),
-existing observations are looked up from one preloaded dict instead of one query per row, and no
-per-row diff is built. Exports escape every cell a spreadsheet would run as a formula.
+existing observations are looked up from one preloaded dict instead of one query per row, no
+per-row diff is built, and the rows are written by the project's own upsert at the end.
+Exports escape every cell a spreadsheet would run as a formula.
 """
 
 from django.core.exceptions import ValidationError
@@ -13,7 +14,7 @@ from import_export.instance_loaders import BaseInstanceLoader
 
 from cswb.lib.exports import escape_cell
 from indicators.files import FileRejected, require_columns
-from indicators.importing import UPDATE_FIELDS, RowCleaner
+from indicators.importing import UPDATE_FIELDS, RowCleaner, observations_write
 from indicators.models import Domain, Geography, Indicator, Observation
 
 
@@ -81,6 +82,7 @@ class ObservationResource(EscapedExportMixin, resources.ModelResource):
     def before_import(self, dataset, **kwargs):
         self.cleaner = RowCleaner()
         self.current = None
+        self.pending = []
         # Related objects set from these dicts, so that neither import-export's row report
         # (which prints each instance) nor anything else fetches them row by row.
         self.indicator_objects = {i.pk: i for i in Indicator.objects.only("pk", "name", "slug")}
@@ -110,15 +112,18 @@ class ObservationResource(EscapedExportMixin, resources.ModelResource):
         for name in ("period", *UPDATE_FIELDS):
             setattr(instance, name, getattr(current, name))
 
-    def get_bulk_update_fields(self):
-        return UPDATE_FIELDS
+    def save_instance(self, instance, is_create, row, **kwargs):
+        # Rows are kept and written together by the same upsert every other import uses
+        # (COPY on PostgreSQL), instead of import-export's bulk_create/bulk_update batches.
+        self.pending.append(self.current)
 
     def after_import(self, dataset, result, **kwargs):
         super().after_import(dataset, result, **kwargs)
-        if not kwargs.get("dry_run") and not result.has_errors():
-            from indicators.services import dashboard_changed
-
-            dashboard_changed()
+        # The preview (dry run) stops here: every row has been validated without the database,
+        # which the write would add nothing to but time.
+        if kwargs.get("dry_run") or result.has_errors() or result.has_validation_errors():
+            return
+        observations_write(self.pending)
 
 
 class IndicatorResource(EscapedExportMixin, resources.ModelResource):

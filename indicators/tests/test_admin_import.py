@@ -2,6 +2,7 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.contrib.admin.models import LogEntry
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -52,6 +53,8 @@ def test_it_previews_a_csv_then_imports_it_on_confirm(client, steward_user, indi
         response = client.post(CONFIRM_URL, fields)
     assert response.status_code == 302
     assert Observation.objects.count() == 3
+    [entry] = LogEntry.objects.all()
+    assert entry.change_message == "Imported 3 new and 0 updated observations."
     milton = Observation.objects.get(geography__slug="milton")
     assert (milton.period, milton.status, milton.value) == ("2019-2020", "suppressed", None)
     indicator.refresh_from_db()
