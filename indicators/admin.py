@@ -159,6 +159,7 @@ class IndicatorAdmin(ImportExportStewardAdmin):
 class ObservationAdmin(ImportExportStewardAdmin):
     resource_classes = [ObservationResource]
     change_list_template = "indicators/admin/observation_change_list.html"
+    import_template_name = "indicators/admin/observation_import.html"
     list_display = ("indicator", "geography", "period", "value", "status", "ci_low", "ci_high")
     list_filter = ("status", "geography", "indicator__domain", "indicator__is_sample")
     list_select_related = ("indicator", "geography")

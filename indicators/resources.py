@@ -17,6 +17,8 @@ from indicators.files import FileRejected, require_columns
 from indicators.importing import UPDATE_FIELDS, RowCleaner, observations_write
 from indicators.models import Domain, Geography, Indicator, Observation
 
+PREVIEW_ROWS = 50
+
 
 class EscapedExportMixin:
     def export_field(self, field, instance, **kwargs):
@@ -83,6 +85,7 @@ class ObservationResource(EscapedExportMixin, resources.ModelResource):
         self.cleaner = RowCleaner()
         self.current = None
         self.pending = []
+        self.preview = []
         # Related objects set from these dicts, so that neither import-export's row report
         # (which prints each instance) nor anything else fetches them row by row.
         self.indicator_objects = {i.pk: i for i in Indicator.objects.only("pk", "name", "slug")}
@@ -96,6 +99,8 @@ class ObservationResource(EscapedExportMixin, resources.ModelResource):
         # import-export counts data rows from 1; staff read the spreadsheet's row numbers, where
         # the header is row 1.
         number = kwargs["row_number"] + 1
+        if len(self.preview) < PREVIEW_ROWS:
+            self.preview.append((number, list(row.values())))
         try:
             self.current = self.cleaner.clean(row, row_number=number)
         except ValidationError as exc:
@@ -119,6 +124,9 @@ class ObservationResource(EscapedExportMixin, resources.ModelResource):
 
     def after_import(self, dataset, result, **kwargs):
         super().after_import(dataset, result, **kwargs)
+        # The admin's preview shows the first rows as they are in the file (no per-row diff).
+        result.preview_headers = list(dataset.headers or [])
+        result.preview_rows = self.preview
         # The preview (dry run) stops here: every row has been validated without the database,
         # which the write would add nothing to but time.
         if kwargs.get("dry_run") or result.has_errors() or result.has_validation_errors():

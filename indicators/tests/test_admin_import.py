@@ -46,7 +46,9 @@ def test_it_previews_a_csv_then_imports_it_on_confirm(client, steward_user, indi
     client.force_login(steward_user)
     response = upload(client, csv_bytes(good_rows()), "figures.csv")
     assert response.status_code == 200
-    assert "Preview" in response.content.decode()
+    content = response.content.decode()
+    assert "Every row is valid: 3 new observations and 0 updated ones." in content
+    assert '<th scope="row">4</th>' in content and "<td>Milton</td>" in content
     assert not Observation.objects.exists()  # the preview is a dry run
     fields = confirm_fields(response.content.decode())
     with django_capture_on_commit_callbacks(execute=True):
