@@ -8,8 +8,9 @@ See PERFORMANCE.md for what each figure means and depends on.
 Environment knobs (all optional): BENCH_PORT, BENCH_DB (cswb_bench), BENCH_PG
 (postgres://postgres@127.0.0.1:5432), BENCH_REDIS (redis://127.0.0.1:6379, uses databases 12 and
 13), BENCH_WEB_WORKERS (3, as the Procfile), BENCH_WORKER_CONCURRENCY (2), BENCH_ENGINE (wrk when
-installed, else python), BENCH_SECONDS (8: time cap per page), BENCH_REQUESTS (4000: request cap
-per page), BENCH_KEEP=1 (keep the database afterwards), BENCH_OUT (also write the table there).
+installed, else python), BENCH_SECONDS (5: time cap per page), BENCH_REQUESTS (4000: request cap
+per page), BENCH_KEEP=1 (keep the database afterwards), BENCH_OUT (also write the table there),
+BENCH_PARTS (admin,work,pages,mail,submit: which measurements to run; the data always loads).
 """
 
 import contextlib
@@ -41,7 +42,7 @@ REDIS = os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379").rstrip("/")
 BROKER_DB, CACHE_DB = 12, 13
 WEB_WORKERS = int(os.environ.get("BENCH_WEB_WORKERS", "3"))
 WORKER_CONCURRENCY = int(os.environ.get("BENCH_WORKER_CONCURRENCY", "2"))
-PAGE_SECONDS = float(os.environ.get("BENCH_SECONDS", "8"))
+PAGE_SECONDS = float(os.environ.get("BENCH_SECONDS", "5"))
 PAGE_REQUESTS = int(os.environ.get("BENCH_REQUESTS", "4000"))
 CONNECTIONS = 8
 SUBMITTERS = 16
@@ -50,6 +51,8 @@ SUBMIT_REQUESTS = 1500
 MAIL_COUNT = 500
 MAIL_DELAY = 2.0
 TOTAL_BUDGET = 9 * 60  # seconds: stop measuring and report what we have past this
+PARTS = {part.strip() for part in os.environ.get(
+    "BENCH_PARTS", "admin,work,pages,mail,submit").split(",") if part.strip()}
 
 
 class BenchError(Exception):
@@ -75,10 +78,12 @@ class Processes:
         self.log_dir = log_dir
         self.children: list[tuple[str, subprocess.Popen]] = []
 
-    def spawn(self, name: str, cmd: list[str], env: dict) -> subprocess.Popen:
+    def spawn(self, name: str, cmd: list[str], env: dict,
+              stop_signal: int = signal.SIGTERM) -> subprocess.Popen:
         log_file = (self.log_dir / f"{name}.log").open("ab")
         proc = subprocess.Popen(cmd, cwd=BASE_DIR, env=env, stdout=log_file,
                                 stderr=subprocess.STDOUT, start_new_session=True)
+        proc.stop_signal = stop_signal
         self.children.append((name, proc))
         return proc
 
@@ -92,7 +97,7 @@ class Processes:
         for _name, proc in reversed(self.children):
             if proc.poll() is None:
                 with contextlib.suppress(ProcessLookupError):
-                    os.killpg(proc.pid, signal.SIGTERM)
+                    os.killpg(proc.pid, proc.stop_signal)
         deadline = time.monotonic() + 15
         for _name, proc in reversed(self.children):
             try:
@@ -311,6 +316,48 @@ def load_get(port: int, path: str, *, requests: int = PAGE_REQUESTS,
                   timeout=seconds + 60)
 
 
+class ServerCpu:
+    """CPU time used by the web processes (gunicorn's process group) and by their PostgreSQL
+    backends (connections to the bench database), read from /proc.
+
+    Another process on a shared machine changes how many requests per second a page gets from
+    one second to the next, but hardly how much CPU each request costs; the bench reports both.
+    """
+
+    def __init__(self, pgid: int):
+        self.pgid = pgid
+        self.tick = os.sysconf("SC_CLK_TCK")
+        self.marker = f" {DB_NAME} ".encode()
+
+    def seconds(self) -> float:
+        ticks = 0
+        for entry in os.scandir("/proc"):
+            if not entry.name.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry.name}/stat", "rb") as fh:
+                    stat = fh.read()
+                fields = stat[stat.rindex(b")") + 2:].split()
+                mine = int(fields[2]) == self.pgid
+                if not mine and b"postgres" in stat[:stat.rindex(b")")]:
+                    with open(f"/proc/{entry.name}/cmdline", "rb") as fh:
+                        mine = self.marker in fh.read().replace(b"\0", b" ") + b" "
+                if mine:
+                    ticks += int(fields[11]) + int(fields[12])
+            except (OSError, ValueError, IndexError):
+                continue
+        return ticks / self.tick
+
+
+def measured_get(port: int, path: str, cpu: ServerCpu | None) -> dict:
+    """``load_get`` plus the server CPU milliseconds each request cost."""
+    before = cpu.seconds() if cpu else 0.0
+    result = load_get(port, path)
+    if cpu and result.get("requests"):
+        result["cpu_ms"] = round((cpu.seconds() - before) * 1000 / result["requests"], 2)
+    return result
+
+
 def client(args: list[str], *, timeout: float) -> dict:
     out = run([PY, str(BENCH_DIR / "loadclient.py"), *args], os.environ.copy(),
               what=f"load client {args[0]}", timeout=timeout)
@@ -325,6 +372,18 @@ def wait_for_mail(sink: Sink, target: int, timeout: float) -> float | None:
             return time.time()
         time.sleep(0.02)
     return None
+
+
+def wait_quiet(sink: Sink, *, idle: float, timeout: float) -> None:
+    """Wait until the sink has received nothing for ``idle`` seconds (at most ``timeout``)."""
+    deadline = time.monotonic() + timeout
+    last, since = sink.count, time.monotonic()
+    while time.monotonic() < deadline:
+        time.sleep(0.1)
+        if sink.count != last:
+            last, since = sink.count, time.monotonic()
+        elif time.monotonic() - since >= idle:
+            return
 
 
 # --- report -----------------------------------------------------------------------------------
@@ -376,26 +435,41 @@ def table(results: dict) -> str:
             add(f"  note: {note}")
     add("")
     base = results.get("livez_rps") or 0
-    header = (f"{'page':<34} {'path':<38} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} "
-              f"{'p99 ms':>8} {'errors':>7} {'vs /livez':>9} {'target':>7} {'result':>8} "
-              f"{'KiB':>5} {'ETag/304':>8}")
+    base_cpu = results.get("livez_cpu_ms") or 0
+    header = (f"{'page':<28} {'path':<30} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} "
+              f"{'p99 ms':>7} {'errors':>6} {'CPU ms':>7} {'wall':>5} {'CPU':>5} "
+              f"{'target':>6} {'result':>7} {'KiB':>4} {'ETag/304':>8}")
     add(header)
     add("-" * len(header))
     for row in results.get("pages", []):
         r = row["result"]
         probe = r.get("probe", {})
-        ratio = r["rps"] / base if base and r.get("rps") else 0
+        reference = r.get("livez_rps") or base
+        wall = r["rps"] / reference if reference and r.get("rps") else 0
+        cpu = base_cpu / r["cpu_ms"] if base_cpu and r.get("cpu_ms") else 0
         target = row.get("target")
-        ok = None if target is None or not r.get("rps") else ratio >= target
-        if r.get("errors"):
-            ok = False if target is not None else ok
-        add(f"{row['name']:<34} {row['path'][:38]:<38} {r.get('rps', 0):>8.1f} "
-            f"{r.get('p50_ms', 0):>8.1f} {r.get('p95_ms', 0):>8.1f} {r.get('p99_ms', 0):>8.1f} "
-            f"{r.get('errors', 0):>7} {ratio:>8.0%} "
-            f"{('>=' + format(target, '.0%')) if target is not None else '':>7} "
-            f"{verdict(ok) if target is not None else '':>8} "
-            f"{probe.get('bytes', 0) / 1024:>5.0f} {etag_cell(probe):>8}")
+        ok = None if target is None or not cpu else cpu >= target
+        if r.get("errors") and target is not None:
+            ok = False
+        cpu_ms = f"{r['cpu_ms']:.2f}" if r.get("cpu_ms") is not None else "?"
+        add(f"{row['name'][:28]:<28} {row['path'][:30]:<30} {r.get('rps', 0):>7.1f} "
+            f"{r.get('p50_ms', 0):>7.1f} {r.get('p95_ms', 0):>7.1f} {r.get('p99_ms', 0):>7.1f} "
+            f"{r.get('errors', 0):>6} {cpu_ms:>7} {wall:>5.0%} {cpu:>5.0%} "
+            f"{('>=' + format(target, '.0%')) if target is not None else '':>6} "
+            f"{verdict(ok) if target is not None else '':>7} "
+            f"{probe.get('bytes', 0) / 1024:>4.0f} {etag_cell(probe):>8}")
         row["ok"] = ok
+    add("req/s and latencies: wall clock, under load from another process. CPU ms: web and "
+        "database CPU per request.")
+    add("wall: req/s as a share of /livez's (mean of the /livez runs just before and after the "
+        "page); CPU: /livez's CPU per request as a share of the page's,")
+    add("i.e. the req/s ratio once the web CPU is the limit. The result column judges the CPU "
+        "ratio, which other work on a shared machine does not move.")
+    for row in results.get("pages", []):
+        r = row["result"]
+        if r.get("runs"):
+            add(f"/livez over {r['runs']} runs: {r['low']:.0f} to {r['high']:.0f} req/s "
+                f"(load average before/after the pages: {results.get('load', '?')})")
     add("")
     submit = results.get("submit", {})
     if submit:
@@ -420,11 +494,12 @@ def table(results: dict) -> str:
     work = results.get("work", {})
     if work:
         add("Background work:")
-        imp = work.get("import")
-        if imp:
-            add(f"  observation import ({imp.get('path', '?')}): {imp.get('rows', 0):,} rows in "
-                f"{imp.get('seconds', 0):.2f} s = {imp.get('rate', 0):,.0f} rows/s"
-                + (f"  note: {imp['note']}" if imp.get("note") else ""))
+        for key, label in (("import_insert", "new rows"), ("import", "same keys again")):
+            imp = work.get(key)
+            if imp:
+                add(f"  observation import, {label} ({imp.get('path', '?')}): "
+                    f"{imp.get('rows', 0):,} rows in {imp.get('seconds', 0):.2f} s = "
+                    f"{imp.get('rate', 0):,.0f} rows/s")
         ref = work.get("refresh")
         if ref:
             add(f"  dashboard refresh ({ref.get('path', '?')}): {ref.get('seconds', 0):.2f} s"
@@ -531,12 +606,14 @@ def main() -> int:
         gunicorn = str(bin_dir / "gunicorn") if (bin_dir / "gunicorn").exists() else "gunicorn"
         celery = str(bin_dir / "celery") if (bin_dir / "celery").exists() else "celery"
         # The Procfile's web and worker commands, on loopback.
-        procs.spawn("web", [gunicorn, "cswb.wsgi", "--bind", f"127.0.0.1:{port}", "--workers",
+        web = procs.spawn("web", [gunicorn, "cswb.wsgi", "--bind", f"127.0.0.1:{port}", "--workers",
                             str(WEB_WORKERS), "--access-logfile", "-",
                             "--forwarded-allow-ips", "*"], env)
         procs.spawn("worker", [celery, "-A", "cswb", "worker", "--loglevel", "INFO",
                                "--concurrency", str(WORKER_CONCURRENCY), "--without-gossip",
-                               "--without-mingle", "-n", f"bench-{port}@localhost"], env)
+                               "--without-mingle", "-n", f"bench-{port}@localhost"], env,
+                    # Cold shutdown: do not wait for a batch of slow deliveries to finish.
+                    stop_signal=signal.SIGQUIT)
         base = f"http://127.0.0.1:{port}"
         wait_until(lambda: http_status(f"{base}/livez") == 200, timeout=60,
                    what="gunicorn (/livez)", procs=procs)
@@ -547,98 +624,126 @@ def main() -> int:
                    what="Celery worker", procs=procs)
         log(f"gunicorn on {base} and the Celery worker are up")
 
-        admin_args = ["admin", "--port", str(port), "--username", admin_user["username"],
-                      "--password", admin_user["password"], "--totp-key", admin_user["totp_key"],
-                      "--repeat", "8", "--paths", *small["admin_paths"].values()]
-        admin_small = client(admin_args, timeout=180)
-        results["admin"] = {}
-        for name, path in small["admin_paths"].items():
-            page = admin_small["pages"].get(path)
-            results["admin"][name] = {
-                "small_ms": page and page["median_ms"],
-                "small_rows": page and page["rows_shown"],
-                "note": "; ".join(admin_small["notes"]) or (page and page["errors"]) or "",
-            }
-        log(f"admin changelists with the small dataset: {admin_small}")
+        def admin_args(user: dict) -> list[str]:
+            # "--flag=value": a random password may start with "-".
+            return ["admin", "--port", str(port), f"--username={user['username']}",
+                    f"--password={user['password']}", f"--totp-key={user['totp_key']}",
+                    "--repeat", "12", "--paths", *small["admin_paths"].values()]
+
+        if "admin" in PARTS:
+            admin_small = client(admin_args(admin_user), timeout=180)
+            results["admin"] = {}
+            for name, path in small["admin_paths"].items():
+                page = admin_small["pages"].get(path)
+                results["admin"][name] = {
+                    "small_ms": page and page["median_ms"],
+                    "small_rows": page and page["rows_shown"],
+                    "note": "; ".join(admin_small["notes"]) or (page and page["errors"]) or "",
+                }
+            log(f"admin changelists with the small dataset: {admin_small}")
 
         full = django(["dataset", "full"], env, what="full dataset", timeout=400)
         results["dataset"] = full
         log(f"full dataset in {full.get('seconds')} s: {full.get('counts')}")
-        # A second staff member signs in: a TOTP code is accepted once, so the first
-        # member's code from this same 30 s step would be refused.
-        admin_user = django(["superuser"], env, what="second admin sign-in")
-        for flag in ("--username", "--password", "--totp-key"):
-            admin_args[admin_args.index(flag) + 1] = admin_user[flag[2:].replace("-", "_")]
-        admin_full = client(admin_args, timeout=300)
-        for name, path in full["admin_paths"].items():
-            page = admin_full["pages"].get(path)
-            entry = results["admin"].setdefault(name, {})
-            entry["full_ms"] = page and page["median_ms"]
-            entry["full_rows"] = page and page["rows_shown"]
-            if admin_full["notes"]:
-                entry["note"] = "; ".join(admin_full["notes"])
-        log(f"admin changelists with the full dataset: {admin_full}")
+        if "admin" in PARTS:
+            # A second staff member signs in: a TOTP code is accepted once, so the first
+            # member's code from this same 30 s step would be refused.
+            admin_user = django(["superuser"], env, what="second admin sign-in")
+            admin_full = client(admin_args(admin_user), timeout=300)
+            for name, path in full["admin_paths"].items():
+                page = admin_full["pages"].get(path)
+                entry = results["admin"].setdefault(name, {})
+                entry["full_ms"] = page and page["median_ms"]
+                entry["full_rows"] = page and page["rows_shown"]
+                if admin_full["notes"]:
+                    entry["note"] = "; ".join(admin_full["notes"])
+            log(f"admin changelists with the full dataset: {admin_full}")
 
-        work = results["work"] = {}
-        work["import"] = django(["import"], env, what="observation import", timeout=300)
-        log(f"import: {work['import']}")
-        work["refresh"] = django(["refresh"], env, what="dashboard refresh", timeout=300)
-        log(f"refresh: {work['refresh']}")
+        work = results["work"] = {"import_insert": full.get("import")}
+        if "work" in PARTS:
+            work["import"] = django(["import"], env, what="observation import", timeout=300)
+            log(f"import: {work['import']}")
+            work["refresh"] = django(["refresh"], env, what="dashboard refresh", timeout=300)
+            log(f"refresh: {work['refresh']}")
 
-        # Public pages, warm: each is loaded a few times first so the shared cache holds it.
-        results["engine"] = engine()
-        pages = [("trivial view /livez (first)", "/livez", None)]
-        pages += [(name, path, target) for name, path, target in full["pages"]]
-        pages += [("trivial view /livez (last)", "/livez", None)]
-        for _name, path, _target in pages:
-            for _ in range(3):
-                http_status(f"{base}{path}", timeout=60)
-        livez = []
-        for name, path, target in pages:
-            if time.monotonic() - START > TOTAL_BUDGET:
-                results["notes"].append(f"time budget reached: {path} not measured")
-                continue
-            probe = page_probe(port, path)
-            if probe["status"] != 200:
-                results["notes"].append(f"{path} answered {probe['status']} before the run "
-                                        f"(Location {probe['location']!r})")
-            r = load_get(port, path)
-            r["probe"] = probe
-            if path == "/livez":
-                livez.append(r["rps"])
-            results["pages"].append({"name": name, "path": path, "target": target, "result": r})
-            log(f"{path}: {r['rps']} req/s p95 {r['p95_ms']} ms errors {r['errors']}")
-        results["livez_rps"] = sum(livez) / len(livez) if livez else 0
-        procs.check_alive()
+        if "pages" in PARTS:
+            # Public pages, warm: each is loaded a few times first so the shared cache holds it.
+            # /livez runs before every page and after the last one; a page's ratio is to the mean
+            # of the two /livez runs around it, so a burst of other work on the machine moves both.
+            results["engine"] = engine()
+            for _name, path, _target in [("livez", "/livez", None), *full["pages"]]:
+                for _ in range(3):
+                    http_status(f"{base}{path}", timeout=60)
+            livez_runs = []
+            cpu = ServerCpu(web.pid)
 
-        # Mail delivered per second through the worker (instant sink).
-        before = sink.count
-        queued = django(["mail", str(MAIL_COUNT)], env, what="queue outbox mail")
-        done_at = wait_for_mail(sink, before + MAIL_COUNT, timeout=120)
-        delivered = sink.count - before
-        end = done_at or time.time()
-        seconds = end - queued["started"]
-        work["mail"] = {"queued": MAIL_COUNT, "delivered": delivered, "seconds": seconds,
-                        "rate": delivered / seconds if seconds > 0 else 0,
-                        "queue_seconds": queued["seconds"]}
-        log(f"mail: {work['mail']}")
+            def measure_livez():
+                r = measured_get(port, "/livez", cpu)
+                livez_runs.append(r)
+                log(f"/livez: {r['rps']} req/s p95 {r['p95_ms']} ms errors {r['errors']}")
+                return r
 
-        # Issue submission with an instant mail server, then with one taking 2 s per message.
-        results["submit"] = {}
-        submit_args = ["submit", "--port", str(port), "--path", full["submit_path"],
-                       "--concurrency", str(SUBMITTERS), "--requests", str(SUBMIT_REQUESTS),
-                       "--seconds", str(SUBMIT_SECONDS), "--fill-seconds",
-                       str(full.get("min_fill_seconds", 3) + 0.5)]
-        for key, delay in (("instant", 0.0), ("slow", MAIL_DELAY)):
-            sink.handler.delay = delay
+            load_before = Path("/proc/loadavg").read_text().split()[0]
+            before = measure_livez()
+            for name, path, target in full["pages"]:
+                if time.monotonic() - START > TOTAL_BUDGET:
+                    results["notes"].append(f"time budget reached: {path} not measured")
+                    continue
+                probe = page_probe(port, path)
+                if probe["status"] != 200:
+                    results["notes"].append(f"{path} answered {probe['status']} before the run "
+                                            f"(Location {probe['location']!r})")
+                r = measured_get(port, path, cpu)
+                r["probe"] = probe
+                after = measure_livez()
+                r["livez_rps"] = (before["rps"] + after["rps"]) / 2
+                before = after
+                results["pages"].append({"name": name, "path": path, "target": target, "result": r})
+                log(f"{path}: {r['rps']} req/s p95 {r['p95_ms']} ms errors {r['errors']} "
+                    f"({r['rps'] / r['livez_rps']:.0%} of /livez)")
+            rates = sorted(r["rps"] for r in livez_runs)
+            costs = sorted(r["cpu_ms"] for r in livez_runs if r.get("cpu_ms"))
+            livez_row = dict(livez_runs[len(livez_runs) // 2])
+            livez_row.update(rps=rates[len(rates) // 2], livez_rps=rates[len(rates) // 2],
+                             runs=len(rates), low=rates[0], high=rates[-1],
+                             cpu_ms=costs[len(costs) // 2] if costs else None)
+            results["livez_cpu_ms"] = livez_row["cpu_ms"]
+            results["load"] = f"{load_before}/{Path('/proc/loadavg').read_text().split()[0]}"
+            results["pages"].insert(0, {"name": f"trivial view ({len(rates)} runs, median)",
+                                        "path": "/livez", "target": None, "result": livez_row})
+            results["livez_rps"] = livez_row["rps"]
+            procs.check_alive()
+
+        if "mail" in PARTS:
+            # Mail delivered per second through the worker (instant sink).
             before = sink.count
-            r = client(submit_args, timeout=SUBMIT_SECONDS + 120)
-            r["mail"] = sink.count - before
-            results["submit"][key] = r
-            log(f"submit ({key}): {r}")
-            if key == "instant":
-                # Let the worker finish the confirmations so both runs start from an empty queue.
-                wait_for_mail(sink, before + r["ok"], timeout=30)
+            queued = django(["mail", str(MAIL_COUNT)], env, what="queue outbox mail")
+            done_at = wait_for_mail(sink, before + MAIL_COUNT, timeout=120)
+            delivered = sink.count - before
+            end = done_at or time.time()
+            seconds = end - queued["started"]
+            work["mail"] = {"queued": MAIL_COUNT, "delivered": delivered, "seconds": seconds,
+                            "rate": delivered / seconds if seconds > 0 else 0,
+                            "queue_seconds": queued["seconds"]}
+            log(f"mail: {work['mail']}")
+
+        if "submit" in PARTS:
+            # Issue submission with an instant mail server, then with one taking 2 s per message.
+            results["submit"] = {}
+            submit_args = ["submit", "--port", str(port), "--path", full["submit_path"],
+                           "--concurrency", str(SUBMITTERS), "--requests", str(SUBMIT_REQUESTS),
+                           "--seconds", str(SUBMIT_SECONDS), "--fill-seconds",
+                           str(full.get("min_fill_seconds", 3) + 0.5)]
+            for key, delay in (("instant", 0.0), ("slow", MAIL_DELAY)):
+                sink.handler.delay = delay
+                before = sink.count
+                r = client(submit_args, timeout=SUBMIT_SECONDS + 120)
+                r["mail"] = sink.count - before
+                results["submit"][key] = r
+                log(f"submit ({key}): {r}")
+                if key == "instant":
+                    # Let the worker finish the mail so that both runs start from an empty queue.
+                    wait_quiet(sink, idle=1.5, timeout=60)
         procs.check_alive()
     except BenchError as exc:
         results["notes"].append(f"stopped early: {exc}")
