@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from grants.workflow import FUNDED_STATES, State
+from grants.workflow import FUNDED_STATES, State, action_label
 
 ZERO = Decimal("0.00")
 
@@ -485,6 +485,9 @@ class Event(models.Model):
 
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.transition} ({self.actor_label})"
+
+    def action_label(self) -> str:
+        return action_label(self.transition)
 
 
 class Award(models.Model):

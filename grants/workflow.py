@@ -145,3 +145,21 @@ def transition_for(state: str, name: str) -> Transition | None:
 def available(state: str, actor: Actor) -> list[Transition]:
     """Return the transitions ``actor`` may perform from ``state``, in table order."""
     return [t for t in TRANSITIONS[State(state)].values() if actor in t.actors]
+
+
+# Events that are not transitions: they record a step without changing the state.
+EVENT_LABELS = {
+    "assign_reviewer": _("Reviewer assigned"),
+    "declare_conflict": _("Conflict of interest declared"),
+    "declare_no_conflict": _("No conflict of interest declared"),
+    "score": _("Scored"),
+    "rescore": _("Scores changed"),
+}
+
+
+def action_label(name: str) -> str:
+    """Return the human name of a transition or event recorded as ``name``."""
+    for transitions in TRANSITIONS.values():
+        if name in transitions:
+            return transitions[name].label
+    return EVENT_LABELS.get(name, name)

@@ -117,3 +117,20 @@ def test_it_finds_every_eligibility_problem(grant_staff_user):
 
 def test_it_finds_nothing_wrong_with_an_eligible_application():
     assert services.eligibility_check(SubmittedApplicationFactory()) == []
+
+
+def test_it_names_every_recorded_action_for_people():
+    from grants.workflow import action_label
+
+    assert action_label("start_screening") == "Start screening"
+    assert action_label("declare_conflict") == "Conflict of interest declared"
+
+
+def test_it_moves_a_funded_program_to_reporting_then_closed(grant_staff_user):
+    application = SubmittedApplicationFactory(state=State.APPROVED)
+    for name, target in (("start_reporting", State.REPORTING), ("close", State.CLOSED)):
+        application = services.application_transition(
+            application=application, name=name, user=grant_staff_user
+        )
+        assert application.state == target
+    assert application.events.count() == 2
