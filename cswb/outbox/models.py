@@ -56,6 +56,13 @@ class Message(models.Model):
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
     claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
+    claim_token = models.CharField(
+        _("claim"),
+        max_length=32,
+        blank=True,
+        editable=False,
+        help_text=_("Which delivery run holds the message while it is being sent."),
+    )
     handed_over_at = models.DateTimeField(
         _("handed to the mail server"),
         null=True,

@@ -11,9 +11,10 @@ How a message is never lost
     staff, who can queue it again from the admin.
 
 How a message is never sent twice
-    1. A worker *claims* a row with a conditional ``UPDATE ... SET state='sending' WHERE
-       state='pending' AND next_attempt_at <= now`` and goes on only when exactly one row changed:
-       two workers (or a task the broker delivered twice) never both send it.
+    1. A delivery run *claims* rows with a conditional ``UPDATE ... SET state='sending',
+       claim_token=<its own token> WHERE state='pending' AND next_attempt_at <= now`` and sends
+       only the rows that carry its token afterwards: two workers (or a task the broker delivered
+       twice) never both send a message.
     2. It is marked sent only after the mail server answered 250 to the end of DATA.
     3. Just before the final "." of DATA the worker records ``handed_over_at``. A server discards
        a message whose DATA never ended, so a claim that outlived its lease with no
@@ -52,7 +53,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Case, F, IntegerField, Subquery, Value, When
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -70,6 +71,8 @@ REQUEUE_AFTER = timedelta(minutes=2)
 # One delivery task sends at most this many messages over one connection.
 BATCH_SIZE = 200
 BATCH_SECONDS = 60
+# Messages claimed at once: small enough that parallel workers share a backlog.
+CLAIM_BATCH = 25
 SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 SMTP_OK = 250
 
@@ -203,27 +206,41 @@ def _open_backend():
     return backend
 
 
-def _claim(message_id: int) -> Message | None:
-    """Claim a due message with a conditional UPDATE; return it, or None if someone else did."""
+def _claim(*, first_id: int | None, limit: int, token: str) -> list[Message]:
+    """Claim up to ``limit`` due messages for the run ``token``; return them, ``first_id`` first.
+
+    One conditional UPDATE (``... WHERE state='pending' AND next_attempt_at <= now``) marks the
+    rows; rows another run claimed in the meantime no longer match and are skipped, so no row is
+    ever held by two runs. Two queries for the whole batch.
+    """
     now = timezone.now()
-    claimed = Message.objects.due(now).filter(pk=message_id).update(
+    due = Message.objects.due(now)
+    order = ["next_attempt_at", "pk"]
+    if first_id is not None:
+        first = When(pk=first_id, then=Value(0))
+        due = due.annotate(first=Case(first, default=Value(1), output_field=IntegerField()))
+        order = ["first", *order]
+    candidates = due.order_by(*order).values("pk")[:limit]
+    Message.objects.filter(
+        pk__in=Subquery(candidates), state=Message.State.PENDING, next_attempt_at__lte=now
+    ).update(
         state=Message.State.SENDING,
         claimed_at=now,
+        claim_token=token,
         handed_over_at=None,
         attempts=F("attempts") + 1,
     )
-    if claimed != 1:
-        return None
-    return Message.objects.get(pk=message_id)
+    claimed = list(Message.objects.filter(claim_token=token, state=Message.State.SENDING))
+    claimed.sort(key=lambda m: (m.pk != first_id, m.next_attempt_at, m.pk))
+    return claimed
 
 
-def _next_due_id() -> int | None:
-    return (
-        Message.objects.due(timezone.now())
-        .order_by("next_attempt_at", "pk")
-        .values_list("pk", flat=True)
-        .first()
-    )
+def _release(token: str, message_ids: list[int]) -> None:
+    """Give back claimed messages this run did not try: pending again, the attempt not counted."""
+    if message_ids:
+        Message.objects.filter(
+            pk__in=message_ids, claim_token=token, state=Message.State.SENDING
+        ).update(state=Message.State.PENDING, claimed_at=None, attempts=F("attempts") - 1)
 
 
 @dataclass
@@ -263,10 +280,17 @@ def _send(backend, message: Message) -> None:
         raise RuntimeError("the mail backend reported that nothing was sent")
 
 
-def _record_sent(message: Message) -> None:
-    Message.objects.filter(pk=message.pk, state=Message.State.SENDING).update(
-        state=Message.State.SENT, sent_at=timezone.now(), last_error=""
-    )
+def _record_sent(message_ids: list[int]) -> None:
+    """Mark messages the server accepted as sent, in one UPDATE for a whole batch.
+
+    Recording a batch at once saves a commit per message. A worker that dies before recording
+    leaves its accepted messages handed over but not sent: the sweep turns them "unconfirmed",
+    never sends them again.
+    """
+    if message_ids:
+        Message.objects.filter(pk__in=message_ids, state=Message.State.SENDING).update(
+            state=Message.State.SENT, sent_at=timezone.now(), last_error=""
+        )
 
 
 def _is_permanent(exc: Exception) -> bool:
@@ -309,39 +333,62 @@ class DeliveryReport:
 def messages_deliver(*, message_id: int | None = None, limit: int = BATCH_SIZE) -> DeliveryReport:
     """Send ``message_id`` (when given) and then other due messages over one connection.
 
-    Each message is claimed on its own (see the module docstring), so any number of workers may
-    run this at once. The batch stops at the first failure: a server that refuses one message
-    now will likely refuse the next, and those stay pending for their own tasks and the sweep.
-    Runs about four queries per message.
+    Messages are claimed in small batches (see ``_claim``), so any number of workers may run
+    this at once and share the backlog. The run stops at the first failure: a server that
+    refuses one message now will likely refuse the next; the messages it claimed but did not
+    try are released at once for other runs and the sweep. Runs about one query per message
+    (the handover, committed before the end of DATA) and a few per batch.
     """
     report = DeliveryReport()
     backend = None
+    token = uuid.uuid4().hex
     deadline = time.monotonic() + BATCH_SECONDS
-    candidate = message_id
+    first_id = message_id
+    untried: list[int] = []
+    accepted: list[int] = []
     try:
         while len(report.sent) < limit and time.monotonic() < deadline:
-            if candidate is None:
-                candidate = _next_due_id()
-                if candidate is None:
-                    break
-            message = _claim(candidate)
-            candidate = None
-            if message is None:
-                continue
-            try:
-                if backend is None:
-                    backend = _open_backend()
-                _send(backend, message)
-            except Exception as exc:  # noqa: BLE001 - every failure is recorded and retried
-                wait = _record_failure(message, exc)
-                if wait is None:
-                    report.given_up.append(message.pk)
-                else:
-                    report.retries.append((message.pk, wait))
+            batch = _claim(
+                first_id=first_id, limit=min(CLAIM_BATCH, limit - len(report.sent)), token=token
+            )
+            first_id = None
+            if not batch:
                 break
-            _record_sent(message)
-            report.sent.append(message.pk)
+            untried = [m.pk for m in batch]
+            accepted: list[int] = []
+            stop = False
+            for message in batch:
+                if time.monotonic() >= deadline:
+                    stop = True
+                    break
+                untried.remove(message.pk)
+                try:
+                    if backend is None:
+                        backend = _open_backend()
+                    _send(backend, message)
+                except Exception as exc:  # noqa: BLE001 - every failure is recorded and retried
+                    wait = _record_failure(message, exc)
+                    if wait is None:
+                        report.given_up.append(message.pk)
+                    else:
+                        report.retries.append((message.pk, wait))
+                    stop = True
+                    break
+                accepted.append(message.pk)
+                report.sent.append(message.pk)
+            _record_sent(accepted)
+            accepted = []
+            _release(token, untried)
+            untried = []
+            if stop:
+                break
     finally:
+        # Also on an unexpected error (the database went away): record what was accepted and
+        # give back the claims not tried.
+        with contextlib.suppress(Exception):
+            _record_sent(accepted)
+        with contextlib.suppress(Exception):
+            _release(token, untried)
         if backend is not None:
             # The connection is being dropped anyway: a failure to say goodbye changes nothing.
             with contextlib.suppress(Exception):

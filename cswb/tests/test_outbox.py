@@ -281,3 +281,27 @@ def test_staff_send_a_failed_message_again(client, triage_user, django_capture_o
     assert b"1 message was left alone" in response.content
     assert [m.to for m in mail.outbox] == [["failed@example.org"]]
     assert Message.objects.get(pk=failed.pk).state == Message.State.SENT
+
+
+def test_two_runs_never_claim_the_same_message(db):
+    ids = [_queue(to=f"r{i}@example.org").pk for i in range(5)]
+    first = services._claim(first_id=ids[4], limit=3, token="a" * 32)
+    second = services._claim(first_id=None, limit=5, token="b" * 32)
+    assert first[0].pk == ids[4]
+    assert len(first) == 3 and len(second) == 2
+    assert not {m.pk for m in first} & {m.pk for m in second}
+    assert services._claim(first_id=None, limit=5, token="c" * 32) == []
+
+
+def test_a_failure_gives_back_the_rest_of_the_batch(db):
+    ids = [_queue(to=f"r{i}@example.org").pk for i in range(3)]
+    with mock.patch("cswb.outbox.services.get_connection") as get_connection:
+        get_connection.return_value.send_messages.side_effect = OSError("down")
+        report = services.messages_deliver(message_id=ids[1])
+    assert [failed for failed, _wait in report.retries] == [ids[1]]
+    rows = {m.pk: m for m in Message.objects.all()}
+    assert rows[ids[1]].attempts == 1 and rows[ids[1]].next_attempt_at > timezone.now()
+    for other in (ids[0], ids[2]):
+        assert rows[other].state == Message.State.PENDING
+        assert rows[other].attempts == 0
+        assert rows[other].next_attempt_at <= timezone.now()
