@@ -391,6 +391,13 @@ class ApplicationForm(HumanCheckMixin, forms.ModelForm):
         }
 
 
+class LinkRequestForm(HumanCheckMixin, forms.Form):
+    email = forms.EmailField(
+        label=_("Contact email used on the application"),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+
+
 class WithdrawForm(forms.Form):
     reason = forms.CharField(
         label=_("Why are you withdrawing the application?"),

@@ -87,6 +87,34 @@ def _record(application, *, name, from_state, to_state, user, reason="", data=No
     )
 
 
+def links_send(*, email: str, now=None) -> int:
+    """Email fresh private links to every application of ``email``; at most once an hour.
+
+    Return how many applications were found; the caller must not tell the visitor (that would
+    reveal who has applied).
+    """
+    now = now or timezone.now()
+    applications = list(
+        Application.objects.filter(contact_email__iexact=email.strip())
+        .select_related("round")
+        .order_by("-created_at")[:20]
+    )
+    if applications:
+        hour = int(now.timestamp() // 3600)
+        message_queue(
+            to=applications[0].contact_email,
+            template="grants-links",
+            context={
+                "items": [
+                    {"application": a, "link": application_link(a)} for a in applications
+                ],
+            },
+            kind="grants.links",
+            dedupe_key=f"grants:links:{email.strip().lower()}:{hour}",
+        )
+    return len(applications)
+
+
 # Drafts and attachments ------------------------------------------------------------------------
 
 

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("apply/<slug:round_slug>/", views.apply, name="apply"),
     path("apply/continue/<str:token>/", views.resume, name="resume"),
+    path("applications/new-link/", views.request_links, name="request_links"),
     path("applications/<str:token>/", views.status, name="status"),
     path("applications/<str:token>/withdraw/", views.withdraw, name="withdraw"),
     path(

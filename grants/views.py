@@ -17,7 +17,7 @@ from cswb.lib.links import read_token
 from cswb.lib.pagecache import public_page
 from cswb.lib.ratelimit import ratelimit
 from grants import permissions, services
-from grants.forms import ApplicationForm, WithdrawForm
+from grants.forms import ApplicationForm, LinkRequestForm, WithdrawForm
 from grants.models import Application, Attachment, Award, Round
 from grants.workflow import FUNDED_STATES, State
 from indicators.models import Geography
@@ -35,7 +35,23 @@ def _application_from_token(token: str) -> Application | None:
 
 
 def _bad_link(request):
-    return render(request, "grants/link_invalid.html", status=404)
+    return render(
+        request, "grants/link_invalid.html", {"form": LinkRequestForm()}, status=404
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+@ratelimit("grants-links", limit=5, window=3600)
+def request_links(request):
+    """Send an applicant new private links by email; say the same thing whoever asks."""
+    form = LinkRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.links_send(email=form.cleaned_data["email"])
+        return render(
+            request, "grants/links_sent.html", {"email": form.cleaned_data["email"]}
+        )
+    return render(request, "grants/links_request.html", {"form": form})
 
 
 @require_safe

@@ -171,6 +171,7 @@ def test_it_keeps_the_public_pages_accessible(page, assert_accessible, width):
         reverse("grants:status", args=[services.application_token(application)]),
         reverse("grants:status", args=["not-a-real-token"]),
         reverse("grants:funded", args=[2026]),
+        reverse("grants:request_links"),
     ]
     for url in urls:
         page.goto(url)
