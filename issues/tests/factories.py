@@ -50,3 +50,17 @@ class TriageContactFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Triage {n}")
     email = factory.Sequence(lambda n: f"triage{n}@halton.example")
     topic = ""
+
+
+def follow_link_in(text: str):
+    """Return the issue whose private link appears in ``text`` (None when there is none)."""
+    import re
+
+    from cswb.lib import links
+    from issues.models import FOLLOW_LINK_MAX_AGE, FOLLOW_LINK_PURPOSE
+
+    match = re.search(r"/issues/follow/([^/\s]+)/", text)
+    if not match:
+        return None
+    key = links.read_token(FOLLOW_LINK_PURPOSE, match.group(1), max_age=FOLLOW_LINK_MAX_AGE)
+    return Issue.objects.filter(follow_key=key).first() if key else None

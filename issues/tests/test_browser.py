@@ -8,6 +8,7 @@ from cswb.lib.ratelimit import hit
 from cswb.testing.worker import wait_for
 from issues import views
 from issues.models import Issue, TriageContact
+from issues.tests.factories import follow_link_in
 
 pytestmark = pytest.mark.browser
 
@@ -57,7 +58,7 @@ def test_a_resident_submits_an_issue_and_gets_the_acknowledgement(page, assert_a
         what="the acknowledgement email",
     )
     assert reference in acknowledgement.subject
-    assert issue.follow_url().split("/issues/")[1][:20] in acknowledgement.body
+    assert follow_link_in(acknowledgement.body) == issue
 
     page.locator(".issues-follow-link a").click()
     page.wait_for_url("**/issues/follow/**")
