@@ -356,6 +356,7 @@ def load() -> str:
                         seat=seat, organization=orgs[org_name], order=position
                     )
 
+        Zone.ensure_all()
         zones = {zone.code: zone for zone in Zone.objects.all()}
         new_tables = 0
         for spec in TABLES:

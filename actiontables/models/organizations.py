@@ -32,6 +32,12 @@ class Zone(models.Model):
     def name(self) -> str:
         return str(self)
 
+    @classmethod
+    def ensure_all(cls) -> None:
+        """Create any of the four zones that is missing (the first migration creates them)."""
+        for order, code in enumerate(cls.Code.values, start=1):
+            cls.objects.get_or_create(code=code, defaults={"order": order})
+
 
 class Organization(models.Model):
     class Sector(models.TextChoices):
