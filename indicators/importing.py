@@ -127,7 +127,7 @@ class ImportRejected(Exception):
         return "\n".join(lines)
 
 
-@dataclass
+@dataclass(slots=True)
 class CleanRow:
     """A valid observation, ready to write: foreign keys as ids."""
 

@@ -83,12 +83,12 @@ class Domain(models.Model):
 
 
 class Zone(models.TextChoices):
-    """The provincial framework's four zones of intervention (same values as actiontables)."""
+    """The provincial framework's four zones of intervention (actiontables.Zone.Code's values)."""
 
-    SOCIAL_DEVELOPMENT = "social_development", _("Social development")
+    SOCIAL_DEVELOPMENT = "social-development", _("Social development")
     PREVENTION = "prevention", _("Prevention")
-    RISK_INTERVENTION = "risk_intervention", _("Risk intervention")
-    INCIDENT_RESPONSE = "incident_response", _("Incident response")
+    RISK_INTERVENTION = "risk-intervention", _("Risk intervention")
+    INCIDENT_RESPONSE = "incident-response", _("Incident response")
 
 
 class IndicatorQuerySet(models.QuerySet):

@@ -51,7 +51,7 @@ def test_a_partner_finds_an_indicator_reads_its_table_and_downloads_the_csv(page
     "url",
     [
         "/dashboard/",
-        "/dashboard/?domain=safety&zone=incident_response",
+        "/dashboard/?domain=safety&zone=incident-response",
         "/dashboard/?zone=bogus",
         "/dashboard/domains/health/",
         "/dashboard/indicators/crime-severity-index/",

@@ -18,7 +18,7 @@ def dashboard(geographies, domains):
     """A small published dashboard: one real-looking indicator, one sample, one draft."""
     safety = domains["safety"]
     csi = IndicatorFactory(domain=safety, name="Crime Severity Index", slug="csi",
-                           unit=Indicator.Unit.INDEX, decimals=2, zone="incident_response",
+                           unit=Indicator.Unit.INDEX, decimals=2, zone="incident-response",
                            notes="Toronto for comparison: 59.15.", source_name="StatCan",
                            source_url="https://example.org/csi")
     for year, halton, ontario, milton in [(2019, "26.10", "57.00", "20.00"),
@@ -58,7 +58,7 @@ def test_the_overview_has_no_sample_notice_without_sample_data(client, dashboard
 def test_the_overview_filters_by_domain_and_zone(client, dashboard):
     content = client.get(OVERVIEW, {"domain": "health"}).content.decode()
     assert "Made-up visits" in content and "Crime Severity Index" not in content
-    content = client.get(OVERVIEW, {"zone": "incident_response"}).content.decode()
+    content = client.get(OVERVIEW, {"zone": "incident-response"}).content.decode()
     assert "Crime Severity Index" in content and "Made-up visits" not in content
     content = client.get(OVERVIEW, {"zone": "prevention", "domain": "safety"}).content.decode()
     assert "No published indicator matches this filter." in content
