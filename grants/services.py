@@ -154,9 +154,8 @@ def attachment_store(*, application: Application, upload, content_type: str) -> 
 
 
 def attachment_delete(*, attachment: Attachment) -> None:
-    path = attachment_path(attachment)
+    """Delete the row; the file goes after commit (``grants.apps.remove_attachment_file``)."""
     attachment.delete()
-    transaction.on_commit(lambda: path.unlink(missing_ok=True))
 
 
 @transaction.atomic

@@ -203,3 +203,15 @@ def test_it_refuses_a_stored_name_that_would_leave_the_folder(client, stored, ba
     Attachment.objects.filter(pk=stored.pk).update(stored_name=bad or "x/..")
     client.force_login(grant_staff_user)
     assert client.get(reverse("grants:attachment", args=[stored.pk])).status_code == 403
+
+
+def test_it_deletes_the_files_when_the_application_is_deleted(
+    client, round_, started, django_capture_on_commit_callbacks
+):
+    post(client, round_, started, [upload("plan.pdf", PDF)])
+    application = Application.objects.get()
+    path = services.attachment_path(application.attachments.get())
+    assert path.is_file()
+    with django_capture_on_commit_callbacks(execute=True):
+        application.delete()
+    assert not path.exists()
