@@ -16,13 +16,14 @@ from django.db.models import Q
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from actiontables.models import ActionTable
 from cswb.accounts.roles import Role
 from cswb.lib.exports import csv_response
+from cswb.outbox.models import Message
 from indicators.models import Geography
 from issues import permissions, selectors, services, workflow
 from issues.models import (
@@ -254,7 +255,7 @@ class IssueAdmin(TriagePermissionsMixin, admin.ModelAdmin):
         "reference", "status", "submitted_at", "topic", "municipality", "description",
         "affected", "anonymous", "name", "email", "phone", "consent_to_contact",
         "contact_removed_at", "action_table", "first_response_at", "closed_at",
-        "first_response_flag", "follow_link",
+        "first_response_flag", "follow_link", "emails",
     )
     fieldsets = [
         (_("The issue"), {"fields": [
@@ -266,6 +267,7 @@ class IssueAdmin(TriagePermissionsMixin, admin.ModelAdmin):
         ]}),
         (_("Triage"), {"fields": [
             "assigned_to", "action_table", "first_response_at", "closed_at", "follow_link",
+            "emails",
         ]}),
         (_("Act on the issue"), {"fields": [
             "transition", "refer_to", "public_response", "internal_note",
@@ -313,6 +315,30 @@ class IssueAdmin(TriagePermissionsMixin, admin.ModelAdmin):
             '<a href="{}" rel="noreferrer">{}</a>',
             obj.get_absolute_url(),
             gettext("Open the page the resident sees"),
+        )
+
+    @admin.display(description=_("emails about this issue"))
+    def emails(self, obj):
+        """List the outbox messages the issue caused, with their delivery state. One query."""
+        if not obj.pk:
+            return "—"
+        messages_ = Message.objects.filter(dedupe_key__startswith=f"issue:{obj.pk}:").order_by(
+            "created_at", "pk"
+        )
+        rows = [
+            (
+                reverse("admin:outbox_message_change", args=[m.pk]),
+                m.kind,
+                m.to_email,
+                m.get_state_display(),
+            )
+            for m in messages_
+        ]
+        if not rows:
+            return gettext("None")
+        return format_html(
+            "<ul class=\"issues-emails\">{}</ul>",
+            format_html_join("", '<li><a href="{}">{}</a> → {}: {}</li>', rows),
         )
 
     # The change form -------------------------------------------------------------------------
