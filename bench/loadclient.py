@@ -314,8 +314,9 @@ def run_submit(args) -> dict:
     for t in threads:
         t.join()
     ended = time.perf_counter()
+    extra = {"latencies_ms": [round(x * 1000, 2) for x in latencies]} if args.raw else {}
     return summarize(latencies, errors[0], started, ended, statuses, engine="python",
-                     concurrency=args.concurrency, notes=notes[:5])
+                     concurrency=args.concurrency, notes=notes[:5], **extra)
 
 
 def run_admin(args) -> dict:
@@ -389,6 +390,7 @@ def main(argv=None) -> int:
     parser.add_argument("--password", default="")
     parser.add_argument("--totp-key", default="")
     parser.add_argument("--repeat", type=int, default=6)
+    parser.add_argument("--raw", action="store_true", help="also print every latency")
     args = parser.parse_args(argv)
     args.requests = min(args.requests, 200_000)
     args.seconds = min(args.seconds, 120)
