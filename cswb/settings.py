@@ -337,6 +337,7 @@ AUDITLOG_EXCLUDE_TRACKING_MODELS = (
     "otp_totp",
     "otp_static",
     "outbox.message",
+    "actiontables.subscription",  # followers' email addresses stay out of the log
 )
 AUDITLOG_EXCLUDE_TRACKING_FIELDS = ("password", "last_login", "key", "token")
 

@@ -19,6 +19,11 @@ VERSION_KEY = "pagecache:version"
 PAGE_TTL = 60 * 60 * 24
 # Apps whose rows appear on public pages; a change to any of them refreshes every cached page.
 PUBLIC_DATA_APPS = {"actiontables", "indicators", "grants"}
+# Rows of those apps that never appear on a public page: writing them (a resident following a
+# table, an application draft) must not empty the cache, or a bot could keep it cold.
+PRIVATE_MODELS = {
+    "actiontables.subscription",
+}
 
 
 def content_version() -> int:
@@ -82,5 +87,6 @@ def public_page(view):
 
 def bump_on_public_change(sender, **kwargs):
     """Signal receiver: a row of public data changed, so cached pages are out of date."""
-    if sender._meta.app_label in PUBLIC_DATA_APPS:
+    opts = sender._meta
+    if opts.app_label in PUBLIC_DATA_APPS and opts.label_lower not in PRIVATE_MODELS:
         bump_version()

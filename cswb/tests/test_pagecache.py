@@ -57,3 +57,18 @@ def test_the_home_page_is_cached_and_conditional(client, db):
     first = client.get("/")
     assert first.status_code == 200 and first["ETag"]
     assert client.get("/", headers={"if-none-match": first["ETag"]}).status_code == 304
+
+
+def test_a_private_row_leaves_cached_pages_alone(db, django_capture_on_commit_callbacks):
+    from actiontables.tests.factories import ActionTableFactory, SubscriptionFactory
+    from cswb.lib.pagecache import content_version
+
+    table = ActionTableFactory()
+    before = content_version()
+    with django_capture_on_commit_callbacks(execute=True):
+        SubscriptionFactory(table=table)
+    assert content_version() == before
+    with django_capture_on_commit_callbacks(execute=True):
+        table.summary = "Changed"
+        table.save()
+    assert content_version() == before + 1
