@@ -6,7 +6,7 @@ from django.contrib.admin.models import LogEntry
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from indicators.models import Observation
+from indicators.models import Indicator, Observation
 from indicators.tests.factories import IndicatorFactory, ObservationFactory
 from indicators.tests.helpers import PNG, csv_bytes, xlsx_bomb, xlsx_bytes
 
@@ -35,8 +35,8 @@ def upload(client, data, name, fmt="0"):
     })
 
 
-def confirm_fields(content: str) -> dict:
-    form = content[content.index('action="' + CONFIRM_URL):]
+def confirm_fields(content: str, url: str = CONFIRM_URL) -> dict:
+    form = content[content.index('action="' + url):]
     form = form[:form.index("</form>")]
     return dict(re.findall(r'name="([^"]+)"[^>]*value="([^"]*)"', form))
 
@@ -141,3 +141,44 @@ def test_it_keeps_the_import_from_other_roles(client, role_users, role, indicato
     response = upload(client, csv_bytes(good_rows()), "figures.csv")
     assert response.status_code == 403
     assert not Observation.objects.exists()
+
+
+INDICATOR_HEADER = ["slug", "name", "domain", "definition", "unit", "decimals", "direction",
+                    "zone", "source_name", "source_url", "notes", "published", "is_sample",
+                    "order"]
+
+
+def indicator_row(**fields):
+    row = {"slug": "shelter-use", "name": "Shelter use", "domain": "community-well-being",
+           "definition": "Nights in shelter.", "unit": "count", "decimals": "0",
+           "direction": "neutral", "zone": "risk-intervention", "source_name": "Region",
+           "source_url": "", "notes": "", "published": "1", "is_sample": "0", "order": "3"}
+    row.update(fields)
+    return row
+
+
+def test_it_imports_indicators_after_a_preview(client, steward_user, domains):
+    client.force_login(steward_user)
+    response = client.post(reverse("admin:indicators_indicator_import"), {
+        "resource": "0", "format": "0",
+        "import_file": SimpleUploadedFile(
+            "indicators.csv", csv_bytes([indicator_row()], header=INDICATOR_HEADER)),
+    })
+    confirm_url = reverse("admin:indicators_indicator_process_import")
+    fields = confirm_fields(response.content.decode(), confirm_url)
+    client.post(confirm_url, fields)
+    indicator = Indicator.objects.get(slug="shelter-use")
+    assert (indicator.unit, indicator.zone, indicator.domain.slug) == (
+        "count", "risk-intervention", "community-well-being")
+
+
+def test_it_refuses_an_indicator_with_an_unknown_unit(client, steward_user, domains):
+    client.force_login(steward_user)
+    response = client.post(reverse("admin:indicators_indicator_import"), {
+        "resource": "0", "format": "0",
+        "import_file": SimpleUploadedFile(
+            "indicators.csv", csv_bytes([indicator_row(unit="furlongs")],
+                                        header=INDICATOR_HEADER)),
+    })
+    assert "Value &#x27;furlongs&#x27; is not a valid choice." in response.content.decode()
+    assert not Indicator.objects.exists()
