@@ -252,11 +252,12 @@ class RemoteSourceAdmin(StewardAdmin):
     @admin.action(description=_("Fetch the selected sources now"))
     def fetch_now(self, request, queryset):
         for source in queryset:
-            if services.source_fetch(source_id=source.pk):
+            succeeded = services.source_fetch(source_id=source.pk)
+            source.refresh_from_db()
+            if succeeded:
                 self.message_user(request, _("%(name)s: fetched %(rows)s rows.") % {
                     "name": source.name, "rows": source.last_row_count})
             else:
-                source.refresh_from_db()
                 self.message_user(request, _("%(name)s: failed, previous data kept. %(error)s")
                                   % {"name": source.name, "error": source.last_error},
                                   level=messages.ERROR)

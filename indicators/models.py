@@ -371,6 +371,25 @@ class RemoteSource(models.Model):
     def __str__(self):
         return self.name
 
+    def clean(self):
+        """Check the mapping's shape for the layout, so a fetch never fails on a typo in it."""
+        from indicators.services import PORTAL_COLUMNS
+
+        mapping = self.mapping
+        key = "filters" if self.layout == self.Layout.STATCAN_CSV else "columns"
+        inner = mapping.get(key, {}) if isinstance(mapping, dict) else None
+        if not isinstance(inner, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in inner.items()
+        ) or set(mapping) - {key}:
+            raise ValidationError({"mapping": _(
+                'Write the mapping as {"%(key)s": {"name": "value", ...}} for this layout.'
+            ) % {"key": key}})
+        unknown = set(inner) - set(PORTAL_COLUMNS) if key == "columns" else set()
+        if unknown:
+            raise ValidationError({"mapping": _(
+                "Unknown column names %(names)s: map any of %(known)s."
+            ) % {"names": ", ".join(sorted(unknown)), "known": ", ".join(PORTAL_COLUMNS)}})
+
     def record_result(self, *, error: str = "", rows: int = 0) -> None:
         """Store the outcome of a fetch: the error, or the time and size of the good file."""
         now = timezone.now()

@@ -363,7 +363,7 @@ def source_fetch(*, source_id: int) -> bool:
         else:
             report = observations_import_file(
                 data, filename, indicator=source.indicator,
-                columns=source.mapping.get("columns", source.mapping), replace=True,
+                columns=source.mapping.get("columns", {}), replace=True,
             )
     except (DownloadFailed, FileRejected, ImportRejected) as exc:
         log.warning("Remote source %s (%s) failed: %s", source.pk, source.url, exc)

@@ -1,3 +1,4 @@
+import html
 from decimal import Decimal
 
 import pytest
@@ -120,3 +121,45 @@ def test_staff_see_the_error_in_the_admin(client, steward_user, indicator, file_
     client.force_login(steward_user)
     content = client.get(reverse("admin:indicators_remotesource_changelist")).content.decode()
     assert "Failed:" in content and "The server answered 404" in content
+
+
+@pytest.mark.parametrize(
+    ("layout", "mapping", "message"),
+    [
+        ("portal", {"columns": {"geo": "GEO_CODE"}}, "Unknown column names geo"),
+        ("portal", {"columns": ["GEO_CODE"]}, 'Write the mapping as {"columns"'),
+        ("statcan", {"filters": {"Sex": 1}}, 'Write the mapping as {"filters"'),
+        ("statcan", {"columns": {}}, 'Write the mapping as {"filters"'),
+    ],
+)
+def test_the_admin_refuses_a_mapping_of_the_wrong_shape(client, steward_user, indicator, layout,
+                                                        mapping, message):
+    import json
+
+    client.force_login(steward_user)
+    response = client.post(reverse("admin:indicators_remotesource_add"), {
+        "name": "Rates", "indicator": indicator.pk, "url": "https://example.org/rates.csv",
+        "layout": layout, "mapping": json.dumps(mapping), "active": "on",
+    })
+    assert message in html.unescape(response.content.decode())
+    assert not RemoteSource.objects.exists()
+
+
+def test_a_steward_adds_a_source_and_fetches_it_now(client, steward_user, indicator,
+                                                    file_server):
+    import json
+
+    client.force_login(steward_user)
+    url = file_server.serve("/rates.csv", PORTAL_CSV)
+    client.post(reverse("admin:indicators_remotesource_add"), {
+        "name": "Rates", "indicator": indicator.pk, "url": url, "layout": "portal",
+        "mapping": json.dumps({"columns": {"geography": "GEO_CODE", "period": "YEAR",
+                                           "value": "RATE", "status": "FLAG"}}),
+        "active": "on",
+    })
+    source = RemoteSource.objects.get()
+    response = client.post(reverse("admin:indicators_remotesource_changelist"), {
+        "action": "fetch_now", "_selected_action": [source.pk],
+    }, follow=True)
+    assert "Rates: fetched 3 rows." in response.content.decode()
+    assert indicator.observations.count() == 3
