@@ -1,4 +1,5 @@
 import re
+from unittest import mock
 
 import pytest
 from django.core import mail
@@ -193,3 +194,10 @@ def test_it_gives_consecutive_references(client, form_data):
         _post(client, form_data())
     numbers = list(Issue.objects.order_by("number").values_list("number", flat=True))
     assert numbers == [1, 2, 3]
+
+
+def test_a_submission_succeeds_while_the_cache_is_down(client, form_data):
+    with mock.patch("cswb.lib.ratelimit.cache.add", side_effect=ConnectionError("redis down")):
+        response = _post(client, form_data())
+    assert response.status_code == 302
+    assert Issue.objects.count() == 1
