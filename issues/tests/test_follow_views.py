@@ -21,7 +21,9 @@ def test_the_confirmation_shows_the_reference_and_the_private_link(client, issue
     assert response.status_code == 200
     assert issue.reference in html
     assert "http://testserver/issues/follow/" in html
-    assert f"We are sending a confirmation with this link to {issue.email}" in html
+    assert "We are sending a confirmation with this link to the email address you gave" in html
+    # The page is reached by the same secret as the follow page: no contact details on it.
+    assert issue.email not in html and issue.name not in html
     assert response["X-Robots-Tag"] == "noindex, nofollow"
     assert "no-store" in response["Cache-Control"]
 
