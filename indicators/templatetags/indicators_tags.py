@@ -71,14 +71,19 @@ def trend_symbol(code):
     return TREND_SYMBOLS.get(code, "–")
 
 
+# Looked up once per cell on pages with hundreds of rows: plain dicts, not enum lookups.
+COMPARISON_LABELS = dict(Comparison.choices)
+TREND_LABELS = dict(Trend.choices)
+
+
 @register.filter
 def comparison_label(code):
-    return Comparison(code).label if code in Comparison.values else Comparison.NOT_COMPARED.label
+    return COMPARISON_LABELS.get(code, COMPARISON_LABELS[Comparison.NOT_COMPARED])
 
 
 @register.filter
 def trend_label(code):
-    return Trend(code).label if code in Trend.values else Trend.NOT_ENOUGH_DATA.label
+    return TREND_LABELS.get(code, TREND_LABELS[Trend.NOT_ENOUGH_DATA])
 
 
 @register.filter
