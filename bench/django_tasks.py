@@ -470,7 +470,11 @@ def cmd_dataset(kind: str) -> dict:
         from cswb.lib import forms as lib_forms
 
         result["pages"] = public_pages(extra.get("funding_year"))
-        result["submit_path"] = reverse("issues:create")
+        try:
+            result["submit_path"] = reverse("issues:create")
+        except NoReverseMatch:
+            NOTES.append("no URL issues:create: issue submission not measured")
+            result["submit_path"] = None
         result["min_fill_seconds"] = lib_forms.MIN_FILL_SECONDS
         result["import"] = extra.get("import")
     result["notes"] = NOTES

@@ -169,6 +169,11 @@ def preflight() -> None:
 def database_reset(drop_only: bool = False) -> None:
     import psycopg
 
+    if not DB_NAME.startswith("cswb_bench") or not DB_NAME.replace("_", "").isalnum():
+        # The bench drops this database: never let a typo point it at real data.
+        raise BenchError(f"BENCH_DB={DB_NAME!r}: the bench only uses databases named "
+                         "cswb_bench...")
+
     with psycopg.connect(f"{PG}/postgres", autocommit=True, connect_timeout=5) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
         if not drop_only:
@@ -493,6 +498,10 @@ def table(results: dict) -> str:
                     f"{r['p50_ms']:>7.1f} ms  p95 {r['p95_ms']:>7.1f} ms  p99 "
                     f"{r['p99_ms']:>7.1f} ms  errors {r['errors']}"
                     + (f"  mail delivered {r['mail']}" if "mail" in r else ""))
+                wall = r["rps"] / base if base else 0
+                cpu_ratio = (base_cpu / r["cpu_ms"]) if base_cpu and r.get("cpu_ms") else 0
+                add(f"  {'':<36} web and database CPU {r.get('cpu_ms', 0):.2f} ms per post; "
+                    f"vs /livez: wall {wall:.0%}, CPU {cpu_ratio:.1%}")
                 for note in r.get("notes", []):
                     add(f"      note: {note}")
         if submit.get("instant") and submit.get("slow") and submit["instant"]["p95_ms"]:
@@ -559,6 +568,7 @@ def main() -> int:
         raise KeyboardInterrupt(f"signal {signum}")
 
     signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGHUP, on_signal)
     try:
         preflight()
         port = int(os.environ.get("BENCH_PORT") or free_port())
@@ -633,6 +643,7 @@ def main() -> int:
         wait_until(lambda: b" ready." in worker_log.read_bytes(), timeout=60,
                    what="Celery worker", procs=procs)
         log(f"gunicorn on {base} and the Celery worker are up")
+        cpu = ServerCpu(web.pid)
 
         def admin_args(user: dict) -> list[str]:
             # "--flag=value": a random password may start with "-".
@@ -685,7 +696,6 @@ def main() -> int:
                 for _ in range(3):
                     http_status(f"{base}{path}", timeout=60)
             livez_runs = []
-            cpu = ServerCpu(web.pid)
 
             def measure_livez():
                 r = measured_get(port, "/livez", cpu)
@@ -737,7 +747,7 @@ def main() -> int:
                             "queue_seconds": queued["seconds"]}
             log(f"mail: {work['mail']}")
 
-        if "submit" in PARTS:
+        if "submit" in PARTS and full.get("submit_path"):
             # Issue submission with an instant mail server, then with one taking 2 s per message.
             results["submit"] = {}
             submit_args = ["submit", "--port", str(port), "--path", full["submit_path"],
@@ -754,8 +764,10 @@ def main() -> int:
                 for key in runs:
                     sink.handler.delay = delays[key]
                     before = sink.count
+                    cpu_before = cpu.seconds()
                     r = client([*submit_args, "--raw"], timeout=SUBMIT_SECONDS + 120)
                     r["mail"] = sink.count - before
+                    r["cpu_seconds"] = cpu.seconds() - cpu_before
                     runs[key].append(r)
                     log(f"submit ({key}): {r['ok']} posts, {r['rps']}/s, p95 {r['p95_ms']} ms, "
                         f"errors {r['errors']}, mail delivered during the run {r['mail']}")
@@ -772,6 +784,9 @@ def main() -> int:
                     "p50_ms": percentile(latencies, 50), "p95_ms": percentile(latencies, 95),
                     "p99_ms": percentile(latencies, 99), "mail": sum(r["mail"] for r in parts),
                     "notes": [n for r in parts for n in r.get("notes", [])][:5],
+                    # Includes the 16 form fetches of each run (a few per cent of the posts).
+                    "cpu_ms": round(sum(r["cpu_seconds"] for r in parts) * 1000
+                                    / max(sum(r["requests"] for r in parts), 1), 2),
                 }
         procs.check_alive()
     except BenchError as exc:
