@@ -216,9 +216,21 @@ class ApplicationForm(HumanCheckMixin, forms.ModelForm):
             ]
         else:
             del self.fields["remove_attachments"]
+        for name in ("org_legal_name", "contact_name", "contact_email"):
+            self.fields[name].error_messages["required"] = _(
+                "Fill this in: it is needed even to save a draft."
+            )
         if submitting:
             for name in REQUIRED_TO_SUBMIT + DECLARATIONS:
                 self.fields[name].required = True
+                widget = self.fields[name].widget
+                if isinstance(widget, forms.CheckboxSelectMultiple):
+                    message = _("Choose at least one to submit the application.")
+                elif isinstance(widget, forms.RadioSelect):
+                    message = _("Choose one to submit the application.")
+                else:
+                    message = _("Fill this in to submit the application.")
+                self.fields[name].error_messages["required"] = message
             for name in DECLARATIONS:
                 self.fields[name].error_messages["required"] = _(
                     "Tick this declaration to submit the application."

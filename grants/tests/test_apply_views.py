@@ -133,7 +133,10 @@ def _errors(response):
         ({"duration_years": "3"}, "duration_years", "Select a valid choice"),
         ({"age_min": "20", "age_max": "12"}, "age_max", "at least the youngest"),
         ({"contact_email": "not-an-email"}, "contact_email", "valid email"),
-        ({"program_title": ""}, "program_title", "required"),
+        ({"program_title": ""}, "program_title", "Fill this in to submit"),
+        ({"municipalities": []}, "municipalities", "Choose at least one"),
+        ({"org_type": None}, "org_type", "Choose one"),
+        ({"contact_name": "", "action": "save"}, "contact_name", "even to save a draft"),
         ({"duration_years": "1"}, "budget_staffing_2", "one-year program has no year 2"),
     ],
 )
