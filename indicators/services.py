@@ -54,7 +54,8 @@ SUMMARY_FIELDS = [
 
 
 def _version_for(moment: datetime) -> str:
-    return str(int(moment.timestamp() * 1000))
+    # Integer arithmetic: a float product of the timestamp can land one millisecond short.
+    return str(int(moment.timestamp()) * 1000 + moment.microsecond // 1000)
 
 
 def dashboard_version() -> str:
@@ -74,12 +75,19 @@ def dashboard_version() -> str:
 
 
 def dashboard_last_modified() -> datetime:
-    return datetime.fromtimestamp(int(dashboard_version()) / 1000, tz=UTC)
+    return datetime.fromtimestamp(int(dashboard_version()) // 1000, tz=UTC)
 
 
 def dashboard_invalidate() -> None:
     """Give the dashboard a new version, so that every cached page and ETag is stale."""
-    now = timezone.now().replace(microsecond=(timezone.now().microsecond // 1000) * 1000)
+    now = timezone.now()
+    now = now.replace(microsecond=now.microsecond // 1000 * 1000)
+    # Two changes within one millisecond must still give two versions.
+    previous = cache.get(VERSION_KEY)
+    if previous is not None and int(_version_for(now)) <= int(previous):
+        now = datetime.fromtimestamp(int(previous) // 1000, tz=UTC) + timedelta(
+            milliseconds=int(previous) % 1000 + 1
+        )
     updated = DashboardState.objects.filter(pk=DashboardState.SINGLETON_ID).update(changed_at=now)
     if not updated:
         DashboardState.objects.get_or_create(

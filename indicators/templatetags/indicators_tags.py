@@ -27,8 +27,11 @@ TREND_SYMBOLS = {
 }
 
 
-def format_number(value, indicator) -> str:
-    """Return ``value`` with the indicator's decimals and unit, e.g. "8.2%" or "$1,250"."""
+def format_number(value, indicator, *, short: bool = False) -> str:
+    """Return ``value`` with the indicator's decimals and unit, e.g. "8.2%" or "$1,250".
+
+    ``short`` leaves out "per 1,000" and "per 100,000", for tables whose caption names the unit.
+    """
     if value is None or value == "":
         return ""
     try:
@@ -41,6 +44,8 @@ def format_number(value, indicator) -> str:
         return f"{text}%"
     if unit == Unit.DOLLARS:
         return f"-${text[1:]}" if text.startswith("-") else f"${text}"
+    if short:
+        return text
     if unit == Unit.RATE_1000:
         return _("%(value)s per 1,000") % {"value": text}
     if unit == Unit.RATE_100000:
@@ -49,13 +54,13 @@ def format_number(value, indicator) -> str:
 
 
 @register.simple_tag
-def figure(value, indicator, status=""):
+def figure(value, indicator, status="", short=False):
     """Render a value for people: the number with its unit, or why there is none."""
     if status == Status.SUPPRESSED:
         return _("Suppressed")
     if status == Status.NOT_AVAILABLE or value is None or value == "":
         return _("Not available")
-    text = format_number(value, indicator)
+    text = format_number(value, indicator, short=short)
     if status == Status.PRELIMINARY:
         text = _("%(value)s (preliminary)") % {"value": text}
     return text

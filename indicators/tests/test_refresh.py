@@ -164,3 +164,12 @@ def test_it_refreshes_two_hundred_indicators_in_few_queries(geographies,
     with django_assert_max_num_queries(20):
         services.dashboard_refresh()
     assert IndicatorSummary.objects.count() == 200
+
+
+def test_two_changes_in_the_same_millisecond_give_two_versions(db, monkeypatch):
+    frozen = timezone.now()
+    monkeypatch.setattr(services.timezone, "now", lambda: frozen)
+    services.dashboard_invalidate()
+    first = services.dashboard_version()
+    services.dashboard_invalidate()
+    assert int(services.dashboard_version()) == int(first) + 1
