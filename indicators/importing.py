@@ -219,9 +219,11 @@ class RowCleaner:
                 errors.extend(exc.messages)
         status = values.get("status", "")
         raw_value = raw.get("value")
+        value_unreadable = False
         try:
             value = parse_number(raw_value, what=WHAT_VALUE)
         except ValidationError as exc:
+            value_unreadable = status not in EMPTY_STATUSES
             # A symbol such as "x" or ".." is fine where the status says why there is no number.
             if status not in EMPTY_STATUSES:
                 errors.append(
@@ -229,7 +231,7 @@ class RowCleaner:
                                               "value empty and say so in the status column.")
                 )
             value = None
-        if "status" in values:
+        if "status" in values and not value_unreadable:
             if value is None and status in ("", Status.FINAL, Status.PRELIMINARY):
                 errors.append(_("The value is empty: give it, or set the status to suppressed "
                                 "or not available."))

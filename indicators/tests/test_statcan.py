@@ -114,6 +114,7 @@ def test_it_shows_the_bad_rows_in_the_admin(client, steward_user, indicator):
     content = response.content.decode()
     assert "Nothing was imported" in content
     assert "Row 10: The value “lots” is not a number." in content
+    assert "The value is empty" not in content
     assert "lots" in content and 'value="Sex = Both sexes"' not in content  # textarea keeps it
     assert "Sex = Both sexes</textarea>" in content
     assert not Observation.objects.exists()
