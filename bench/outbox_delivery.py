@@ -116,7 +116,7 @@ def main() -> int:
     for name, r in rows:
         notes = f"queued in {r['queue_seconds']:.2f} s"
         if "connections" in r:
-            notes += f", {r['batches']} batches, {r['connections']} SMTP connections"
+            notes += f", {r['batches']} delivery runs, {r['connections']} SMTP connections"
         print(f"{name:<48} {r['delivered']:>9} {r['seconds']:>8.2f} {r['rate']:>8.0f}  {notes}")
     return 0
 
