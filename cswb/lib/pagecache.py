@@ -23,6 +23,13 @@ PUBLIC_DATA_APPS = {"actiontables", "indicators", "grants"}
 # table, an application draft) must not empty the cache, or a bot could keep it cold.
 PRIVATE_MODELS = {
     "actiontables.subscription",
+    "grants.referencecounter",
+    "grants.budgetline",
+    "grants.attachment",
+    "grants.review",
+    "grants.score",
+    "grants.event",
+    "grants.report",
 }
 
 
