@@ -74,7 +74,8 @@ def env_database(name: str, default: str) -> dict:
         raise ImproperlyConfigured(f"{name}={url!r} names no database. {expected}.")
     if scheme == "sqlite":
         config["CONN_MAX_AGE"] = 0
-        config["OPTIONS"] = {"timeout": 20}
+        # IMMEDIATE: two processes writing at once wait for each other instead of failing.
+        config["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
     return config
 
 

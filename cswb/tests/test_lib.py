@@ -85,3 +85,14 @@ def test_the_rate_limit_answers_429_past_the_limit(db):
     refused = view(factory.post("/", REMOTE_ADDR="10.0.0.1"))
     assert refused["Retry-After"] == "60"
     assert "Too many attempts" in refused.content.decode()
+
+
+def test_the_rate_limit_lets_requests_through_when_the_cache_is_down(db, monkeypatch):
+    def down(*args, **kwargs):
+        raise ConnectionError("redis is away")
+
+    monkeypatch.setattr("cswb.lib.ratelimit.cache.add", down)
+    view = ratelimit("test", limit=1, window=60)(lambda request: HttpResponse("ok"))
+    factory = RequestFactory()
+    codes = [view(factory.post("/", REMOTE_ADDR="10.0.0.9")).status_code for _ in range(3)]
+    assert codes == [200, 200, 200]
