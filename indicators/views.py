@@ -109,7 +109,10 @@ def overview(request):
     if zone:
         indicators = indicators.filter(zone=zone)
     indicators = list(indicators)
+    summaries = [(i, getattr(i, "summary", None)) for i in indicators]
     return render(request, "indicators/overview.html", {
+        "doing_well": [i for i, s in summaries if s and s.comparison == "better"],
+        "room_to_improve": [i for i, s in summaries if s and s.comparison == "worse"],
         "groups": _group_by_domain(domains, indicators),
         "domains": domains,
         "municipalities": list(Geography.objects.municipalities()),

@@ -21,7 +21,8 @@ def test_a_partner_finds_an_indicator_reads_its_table_and_downloads_the_csv(page
     page.get_by_role("link", name="Dashboard", exact=True).first.click()
     page.wait_for_url("**/dashboard/")
     assert page.locator("h1").inner_text() == "CSWB Dashboard"
-    page.get_by_role("link", name="Opioid-related emergency visits").click()
+    health = page.get_by_role("region", name="Health: latest figures")
+    health.get_by_role("link", name="Opioid-related emergency visits").click()
     page.wait_for_url("**/dashboard/indicators/sample-opioid-related-ed-visits/")
     assert page.get_by_text("Sample data, not official statistics.").is_visible()
     table = page.get_by_role("table", name="Opioid-related emergency visits by period and place")

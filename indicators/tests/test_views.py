@@ -47,6 +47,10 @@ def test_the_overview_shows_values_comparison_and_trend_in_words(client, dashboa
     assert "Draft indicator" not in content
     assert "Sample data, not official statistics." in content
     assert content.count("Sample data</span>") == 1  # the badge, on the sample only
+    standing = content.split('id="standing"')[1].split("</section>")[0]
+    assert "Doing well (better than Ontario)" in standing
+    assert "Crime Severity Index" in standing
+    assert "Made-up visits" not in standing  # no Ontario figure: not compared
 
 
 def test_the_overview_has_no_sample_notice_without_sample_data(client, dashboard):
