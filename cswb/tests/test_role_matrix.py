@@ -1,0 +1,128 @@
+"""Every admin page and staff-only view, for every role: allowed or denied as intended.
+
+A model registered in the admin without a row in EXPECTED fails this test, so nobody can add a
+model without deciding who may reach it. Letters: v changelist, c save on the change page,
+a add, d delete, i import, e export. Object rules (a lead's own tables, a reviewer's assigned
+applications) are tested in each app; here the lead leads the table and the reviewer is assigned.
+"""
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+from django_celery_beat.models import IntervalSchedule, PeriodicTask
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from actiontables.tests.factories import (
+    ActionTableFactory,
+    OrganizationFactory,
+    ProgressUpdateFactory,
+    SubscriptionFactory,
+)
+from cswb.accounts.services import recovery_codes_issue
+from cswb.outbox.services import message_queue
+from cswb.tests.role_matrix import ROLES, observe
+from grants.models import Review
+from grants.tests.factories import ReportFactory, ReviewFactory
+from issues.tests.factories import IssueFactory
+
+ADMIN_ONLY = {"admin": "vcad"}
+EXPECTED = {
+    "accounts.user": ADMIN_ONLY,
+    "auth.group": ADMIN_ONLY,
+    # The first table is not the lead's own: they may list tables but not save this one.
+    "actiontables.actiontable": {"admin": "vcadie", "lead": "v", "triage": "v"},
+    "actiontables.leadershipseat": ADMIN_ONLY,
+    "actiontables.organization": {"admin": "vcadie"},
+    "actiontables.progressupdate": {"admin": "vcad", "lead": "vca"},
+    "actiontables.subscription": {"admin": "vcd"},
+    "auditlog.logentry": {"admin": "v"},
+    "axes.accessattempt": {"admin": "v"},
+    "axes.accessfailurelog": {"admin": "v"},
+    "axes.accesslog": {"admin": "v"},
+    # No clocked, crontab or solar schedule exists yet: only the list and the add page apply.
+    "django_celery_beat.clockedschedule": {"admin": "va"},
+    "django_celery_beat.crontabschedule": {"admin": "va"},
+    "django_celery_beat.intervalschedule": ADMIN_ONLY,
+    "django_celery_beat.periodictask": ADMIN_ONLY,
+    "django_celery_beat.solarschedule": {"admin": "va"},
+    # Applications move only through the workflow's actions, never by editing the row.
+    "grants.application": {"admin": "vd", "grant_staff": "v", "reviewer": "v"},
+    "grants.award": {"admin": "vd", "grant_staff": "v"},
+    "grants.fund": {"admin": "vcad", "grant_staff": "vca"},
+    "grants.report": {"admin": "vcd", "grant_staff": "vc"},
+    # Reviewers declare conflicts and score on the review page's own forms.
+    "grants.review": {"admin": "vd", "grant_staff": "v", "reviewer": "v"},
+    "grants.round": {"admin": "vcad", "grant_staff": "vca"},
+    "indicators.domain": {"admin": "vcad", "steward": "vcad"},
+    "indicators.geography": {"admin": "vc", "steward": "vc"},
+    "indicators.indicator": {"admin": "vcadie", "steward": "vcadie"},
+    "indicators.indicatorsummary": {"admin": "v", "steward": "v"},
+    "indicators.observation": {"admin": "vcadie", "steward": "vcadie"},
+    "indicators.remotesource": {"admin": "va", "steward": "va"},  # none configured yet
+    "issues.issue": {"admin": "vcd", "triage": "vc"},
+    "issues.topicroute": {"admin": "vcad", "triage": "vcad"},
+    "issues.triagecontact": {"admin": "vcad", "triage": "vcad"},
+    "otp_static.staticdevice": ADMIN_ONLY,
+    "otp_totp.totpdevice": ADMIN_ONLY,
+    # Fields are read-only; "change" is the right to send a message again.
+    "outbox.message": {"admin": "vc", "triage": "vc"},
+}
+# Staff pages outside the model admins: URL name and the roles that may open them.
+STAFF_VIEWS = {
+    "admin:index": {"admin", "lead", "steward", "grant_staff", "reviewer", "triage", "outsider"},
+    "admin:issues_issue_statistics": {"admin", "triage"},
+}
+
+
+@pytest.fixture
+def plan_data(role_users):
+    """One row of every model, with the lead leading a table and the reviewer assigned."""
+    call_command("load_reference_data", verbosity=0)
+    organization = OrganizationFactory()
+    organization.staff_contacts.add(role_users["lead"])
+    table = ActionTableFactory(leads=[organization])
+    ProgressUpdateFactory(table=table)
+    SubscriptionFactory(table=table)
+    ReviewFactory(reviewer=role_users["reviewer"], conflict=Review.Conflict.NONE)
+    ReportFactory()
+    IssueFactory(named=True)
+    message_queue(to="someone@example.org", template="test-message", context={"name": "A"})
+    TOTPDevice.objects.create(user=role_users["admin"], name="phone")
+    recovery_codes_issue(user=role_users["admin"])
+    every_hour = IntervalSchedule.objects.create(every=1, period=IntervalSchedule.HOURS)
+    PeriodicTask.objects.create(name="x", task="cswb.outbox.tasks.requeue_stale",
+                                interval=every_hour)
+
+
+def test_every_admin_page_answers_each_role_as_intended(client, role_users, plan_data):
+    observed = observe(client, role_users)
+    expected = {
+        label: {role: rights.get(role, "") for role in ROLES} for label, rights in EXPECTED.items()
+    }
+    missing = sorted(observed.keys() - expected.keys())
+    assert not missing, f"Decide who may reach these models and add them to EXPECTED: {missing}"
+    differences = [
+        f"{label} {role}: expected {expected[label][role]!r}, observed {observed[label][role]!r}"
+        for label in sorted(observed)
+        for role in ROLES
+        if observed[label][role] != expected[label][role]
+    ]
+    assert not differences, "\n".join(differences)
+
+
+@pytest.mark.parametrize("name", sorted(STAFF_VIEWS))
+def test_every_staff_view_answers_each_role_as_intended(client, role_users, name):
+    url = reverse(name)
+    for role in ROLES:
+        client.force_login(role_users[role])
+        status = client.get(url).status_code
+        allowed = role in STAFF_VIEWS[name]
+        assert (status == 200) == allowed, (role, url, status)
+        client.logout()
+
+
+def test_anonymous_visitors_reach_no_staff_page(client, plan_data):
+    response = client.get(reverse("admin:index"))
+    assert response.status_code == 302
+    response = client.get(reverse("admin:issues_issue_changelist"))
+    assert response.status_code == 302
