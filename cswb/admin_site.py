@@ -8,13 +8,17 @@ from django.conf import settings
 from django.contrib import admin
 from django.shortcuts import redirect
 from django.urls import reverse
+from import_export.admin import ExportMixin
+
+from cswb.lib.audit import ExportAuditMixin
 
 
 class PortalAdminSite(admin.AdminSite):
     """Require a second factor, sign in through the portal's own pages, show audit history.
 
     Every ModelAdmin registered here gains an "Audit log" view listing who changed what, when,
-    from what to what (django-auditlog), so no app has to remember to add it.
+    from what to what (django-auditlog), and every export is logged with who, when and how many
+    rows, so no app has to remember either.
     """
 
     def has_permission(self, request):
@@ -32,10 +36,17 @@ class PortalAdminSite(admin.AdminSite):
         models = [model_or_iterable] if isinstance(model_or_iterable, type) else model_or_iterable
         for model in models:
             model_admin = admin_class or admin.ModelAdmin
+            mixins = []
+            if issubclass(model_admin, ExportMixin) and not issubclass(
+                model_admin, ExportAuditMixin
+            ):
+                mixins.append(ExportAuditMixin)
             if auditlog.contains(model) and not issubclass(model_admin, AuditlogHistoryAdminMixin):
+                mixins.append(AuditlogHistoryAdminMixin)
+            if mixins:
                 model_admin = type(
                     model_admin.__name__,
-                    (AuditlogHistoryAdminMixin, model_admin),
+                    (*mixins, model_admin),
                     {"show_auditlog_history_link": True, "__module__": model_admin.__module__},
                 )
             super().register(model, model_admin, **options)
