@@ -199,6 +199,7 @@ class ObservationAdmin(ImportExportStewardAdmin):
                 result = statcan_import_bytes(
                     upload.read(), indicator=form.cleaned_data["indicator"],
                     filters=form.cleaned_data["filters"], replace=form.cleaned_data["replace"],
+                    ci=form.cleaned_data["ci"],
                 )
             except FileRejected as exc:
                 form.add_error("csv_file", str(exc))

@@ -5,7 +5,7 @@ from import_export.forms import ImportForm
 
 from indicators.files import FileRejected, check_size, check_xlsx_archive, sniff_format
 from indicators.models import Domain, Indicator, Zone
-from indicators.statcan import parse_filters
+from indicators.statcan import CiMapping, parse_filters
 
 
 def check_upload(upload) -> None:
@@ -51,6 +51,17 @@ class StatcanImportForm(forms.Form):
         help_text=_("One “Column = value” per line, e.g. “Sex = Both sexes”. Only the rows that "
                     "match every line, for Ontario, Halton and its municipalities, are imported."),
     )
+    ci_column = forms.CharField(
+        label=_("Confidence intervals: label column"), required=False,
+        help_text=_("Optional. The column whose label tells value rows from interval rows, "
+                    "e.g. “Characteristics”."),
+    )
+    ci_value = forms.CharField(label=_("Label of the value rows"), required=False,
+                               help_text=_("E.g. “Percent”."))
+    ci_low = forms.CharField(label=_("Label of the low-end rows"), required=False,
+                             help_text=_("E.g. “Low 95% confidence interval - percent”."))
+    ci_high = forms.CharField(label=_("Label of the high-end rows"), required=False,
+                              help_text=_("E.g. “High 95% confidence interval - percent”."))
     replace = forms.BooleanField(
         label=_("Replace the indicator's series"),
         required=False,
@@ -62,6 +73,18 @@ class StatcanImportForm(forms.Form):
         upload = self.cleaned_data["csv_file"]
         check_upload(upload)
         return upload
+
+    def clean(self):
+        cleaned = super().clean()
+        names = ("ci_column", "ci_value", "ci_low", "ci_high")
+        given = [name for name in names if cleaned.get(name)]
+        if given and len(given) != len(names):
+            for name in names:
+                if not cleaned.get(name):
+                    self.add_error(name, ValidationError(
+                        _("Give all four interval fields, or none."), code="ci_incomplete"))
+        cleaned["ci"] = CiMapping(*(cleaned[n] for n in names)) if len(given) == 4 else None
+        return cleaned
 
     def clean_filters(self):
         try:

@@ -352,9 +352,12 @@ class RemoteSource(models.Model):
         default=dict,
         blank=True,
         help_text=_(
-            'Portal layout: column names, e.g. {"geography": "GEO_CODE", "period": "YEAR", '
-            '"value": "RATE"}. Statistics Canada layout: the dimension filter, e.g. '
-            '{"filters": {"Sex": "Both sexes"}}.'
+            'Portal layout: the file\'s column names, e.g. {"columns": {"geography": "GEO_CODE", '
+            '"period": "YEAR", "value": "RATE"}}. Statistics Canada layout: the dimension '
+            'filter, e.g. {"filters": {"Sex": "Both sexes"}}, and optionally where the '
+            'confidence intervals are: "ci": {"column": "Characteristics", "value": "Percent", '
+            '"low": "Low 95% confidence interval - percent", "high": "High 95% confidence '
+            'interval - percent"}.'
         ),
     )
     active = models.BooleanField(_("active"), default=True)
@@ -380,10 +383,16 @@ class RemoteSource(models.Model):
         inner = mapping.get(key, {}) if isinstance(mapping, dict) else None
         if not isinstance(inner, dict) or not all(
             isinstance(k, str) and isinstance(v, str) for k, v in inner.items()
-        ) or set(mapping) - {key}:
+        ) or set(mapping) - {key, "ci" if key == "filters" else key}:
             raise ValidationError({"mapping": _(
                 'Write the mapping as {"%(key)s": {"name": "value", ...}} for this layout.'
             ) % {"key": key}})
+        ci = mapping.get("ci") if key == "filters" else None
+        if ci is not None and (not isinstance(ci, dict) or set(ci) != {"column", "value", "low",
+                                                                        "high"}):
+            raise ValidationError({"mapping": _(
+                'Write "ci" as {"column": ..., "value": ..., "low": ..., "high": ...}.'
+            )})
         unknown = set(inner) - set(PORTAL_COLUMNS) if key == "columns" else set()
         if unknown:
             raise ValidationError({"mapping": _(

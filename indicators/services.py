@@ -355,7 +355,7 @@ def download(url: str) -> bytes:
 def source_fetch(*, source_id: int) -> bool:
     """Download one remote source and swap its data in; on any failure keep the previous data
     and record the error. Return whether it succeeded."""
-    from indicators.statcan import parse_filters, statcan_import_bytes
+    from indicators.statcan import CiMapping, parse_filters, statcan_import_bytes
 
     source = RemoteSource.objects.select_related("indicator").get(pk=source_id)
     try:
@@ -366,7 +366,8 @@ def source_fetch(*, source_id: int) -> bool:
             if isinstance(filters, str):
                 filters = parse_filters(filters)
             report = statcan_import_bytes(
-                data, indicator=source.indicator, filters=filters, replace=True
+                data, indicator=source.indicator, filters=filters, replace=True,
+                ci=CiMapping.from_dict(source.mapping.get("ci")),
             ).report
         else:
             report = observations_import_file(

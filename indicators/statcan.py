@@ -100,19 +100,48 @@ def _scaled(value: str, scale: int):
         return value  # left as is: the row cleaner reports it as not a number
 
 
+@dataclass(frozen=True)
+class CiMapping:
+    """Where a table keeps confidence intervals: rows told apart by one column's label."""
+
+    column: str
+    value: str
+    low: str
+    high: str
+
+    @classmethod
+    def from_dict(cls, data: dict | None) -> "CiMapping | None":
+        if not data:
+            return None
+        try:
+            return cls(**{key: str(data[key]).strip() for key in ("column", "value", "low",
+                                                                    "high")})
+        except KeyError as exc:
+            raise FileRejected(
+                _("The confidence-interval mapping lacks “%(key)s”.") % {"key": exc.args[0]}
+            ) from None
+
+
 def select_rows(lines: Iterable[str], filters: dict[str, str],
-                progress: Callable[[int], None] | None = None) -> Iterator[tuple[int, dict]]:
-    """Yield (file row number, raw row) for the rows that match the filter and our DGUIDs."""
+                progress: Callable[[int], None] | None = None,
+                ci: CiMapping | None = None) -> Iterator[tuple[int, dict]]:
+    """Yield (file row number, raw row) for the rows that match the filter and our DGUIDs.
+
+    With ``ci``, the rows labelled as the interval's low and high ends are attached to the value
+    row of the same place and period (they may come anywhere in the file).
+    """
     reader = csv.DictReader(lines)
     header = [name.strip().lstrip("\ufeff").strip('"') for name in (reader.fieldnames or [])]
     reader.fieldnames = header
-    missing = [name for name in REQUIRED + list(filters) if name not in header]
+    needed = REQUIRED + list(filters) + ([ci.column] if ci else [])
+    missing = [name for name in needed if name not in header]
     if missing:
         raise FileRejected(
             _("This is not the Statistics Canada table the mapping expects: it lacks the "
               "column(s) %(missing)s.") % {"missing": ", ".join(missing)}
         )
     dguids = {dguid for dguid in Geography.objects.values_list("dguid", flat=True) if dguid}
+    kept, ends = [], {}
     for number, row in enumerate(reader, start=2):
         if progress and number % PROGRESS_EVERY == 0:
             progress(number - 1)
@@ -120,13 +149,27 @@ def select_rows(lines: Iterable[str], filters: dict[str, str],
             continue
         if any(str(row.get(column, "")).strip() != value for column, value in filters.items()):
             continue
-        yield number, to_raw_row(row)
+        if ci is None:
+            yield number, to_raw_row(row)
+            continue
+        label = str(row.get(ci.column, "")).strip()
+        if label == ci.value:
+            kept.append((number, to_raw_row(row)))
+        elif label in (ci.low, ci.high):
+            end = "ci_low" if label == ci.low else "ci_high"
+            raw = to_raw_row(row)
+            ends[(raw["geography"], raw["period"], end)] = raw["value"]
     if progress:
         progress(reader.line_num - 1)
+    for number, raw in kept:
+        if raw["value"]:
+            for end in ("ci_low", "ci_high"):
+                raw[end] = ends.get((raw["geography"], raw["period"], end), "")
+        yield number, raw
 
 
 def statcan_import(lines: Iterable[str], *, indicator: Indicator, filters: dict[str, str],
-                   replace: bool = False,
+                   replace: bool = False, ci: CiMapping | None = None,
                    progress: Callable[[int], None] | None = None) -> StatcanResult:
     """Import the matching rows of a full-table CSV into ``indicator``, all or nothing."""
     counter = {"read": 0}
@@ -138,7 +181,7 @@ def statcan_import(lines: Iterable[str], *, indicator: Indicator, filters: dict[
 
     cleaner = RowCleaner(indicator=indicator)
     cleaned = clean_rows(
-        select_rows(lines, filters, counting), cleaner,
+        select_rows(lines, filters, counting, ci=ci), cleaner,
         empty_message=_("No row matches the filter and the DGUIDs of Ontario, Halton and its "
                         "municipalities."),
     )

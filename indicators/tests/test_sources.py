@@ -163,3 +163,18 @@ def test_a_steward_adds_a_source_and_fetches_it_now(client, steward_user, indica
     }, follow=True)
     assert "Rates: fetched 3 rows." in response.content.decode()
     assert indicator.observations.count() == 3
+
+
+def test_a_statistics_canada_source_can_carry_confidence_intervals(indicator, file_server):
+    from indicators.tests.test_statcan import CI_TABLE
+
+    source = make_source(indicator, file_server.serve("/ci.csv", CI_TABLE.encode()),
+                         layout=RemoteSource.Layout.STATCAN_CSV, mapping={
+                             "filters": {"Sex": "Both sexes"},
+                             "ci": {"column": "Characteristics", "value": "Percent",
+                                    "low": "Low 95% confidence interval - percent",
+                                    "high": "High 95% confidence interval - percent"}})
+    source.full_clean()
+    assert services.source_fetch(source_id=source.pk) is True
+    halton = indicator.observations.get(geography__slug="halton")
+    assert (halton.ci_low, halton.ci_high) == (Decimal("29.0"), Decimal("34.0"))

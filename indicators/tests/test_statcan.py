@@ -124,3 +124,62 @@ def test_it_refuses_the_admin_page_to_other_roles(client, lead_user):
     client.force_login(lead_user)
     response = client.get(reverse("admin:indicators_observation_import_statcan"))
     assert response.status_code == 403
+
+
+def ci_line(ref, dguid, characteristic, value, status=""):
+    return (f'"{ref}","Place","{dguid}","Both sexes","{characteristic}","Percent","239",'
+            f'"units","0","v2","1.2","{value}","{status}","","",1')
+
+
+CI_TABLE = "\n".join([
+    HEADER,
+    ci_line("2019", "2021A00033524", "Low 95% confidence interval - percent", "29.0"),
+    ci_line("2019", "2021A00033524", "Percent", "31.5"),
+    ci_line("2019", "2021A00033524", "High 95% confidence interval - percent", "34.0"),
+    ci_line("2019", "2021A000235", "Percent", "38.2"),
+    ci_line("2019", "2021A00053524002", "Percent", "", status="x"),
+    ci_line("2019", "2021A00053524002", "Low 95% confidence interval - percent", "",
+            status="x"),
+]) + "\n"
+CI_ARGS = ["--ci-column", "Characteristics", "--value-label", "Percent",
+           "--low-label", "Low 95% confidence interval - percent",
+           "--high-label", "High 95% confidence interval - percent"]
+
+
+def test_it_attaches_confidence_intervals_from_their_own_rows(indicator, tmp_path):
+    path = tmp_path / "table.csv"
+    path.write_text(CI_TABLE)
+    call_command("import_statcan", str(path), "--indicator", "smokers", *CI_ARGS,
+                 stdout=io.StringIO())
+    halton = Observation.objects.get(geography__slug="halton")
+    assert (halton.value, halton.ci_low, halton.ci_high) == (
+        Decimal("31.5"), Decimal("29.0"), Decimal("34.0"))
+    ontario = Observation.objects.get(geography__slug="ontario")
+    assert (ontario.ci_low, ontario.ci_high) == (None, None)
+    assert Observation.objects.get(geography__slug="burlington").status == "suppressed"
+    assert Observation.objects.count() == 3
+
+
+def test_it_asks_for_every_interval_label(indicator, tmp_path):
+    path = tmp_path / "table.csv"
+    path.write_text(CI_TABLE)
+    with pytest.raises(CommandError, match="needs --value-label"):
+        call_command("import_statcan", str(path), "--indicator", "smokers", "--ci-column",
+                     "Characteristics", stdout=io.StringIO())
+
+
+def test_the_admin_imports_intervals_and_wants_all_four_fields(client, steward_user, indicator):
+    client.force_login(steward_user)
+    url = reverse("admin:indicators_observation_import_statcan")
+    response = client.post(url, {
+        "csv_file": SimpleUploadedFile("table.csv", CI_TABLE.encode()),
+        "indicator": indicator.pk, "ci_column": "Characteristics",
+    })
+    assert "Give all four interval fields, or none." in response.content.decode()
+    client.post(url, {
+        "csv_file": SimpleUploadedFile("table.csv", CI_TABLE.encode()),
+        "indicator": indicator.pk, "ci_column": "Characteristics", "ci_value": "Percent",
+        "ci_low": "Low 95% confidence interval - percent",
+        "ci_high": "High 95% confidence interval - percent",
+    })
+    assert Observation.objects.get(geography__slug="halton").ci_high == Decimal("34.0")

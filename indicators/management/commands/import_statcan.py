@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from indicators.files import FileRejected
 from indicators.importing import ImportRejected
 from indicators.models import Indicator
-from indicators.statcan import parse_filters, statcan_import
+from indicators.statcan import CiMapping, parse_filters, statcan_import
 
 
 class Command(BaseCommand):
@@ -23,11 +23,22 @@ class Command(BaseCommand):
             help="keep rows whose COLUMN equals VALUE (repeat for several dimensions)",
         )
         parser.add_argument(
+            "--ci-column", metavar="COLUMN",
+            help="the column whose label tells value rows from confidence-interval rows "
+                 "(e.g. Characteristics); give the three labels below with it",
+        )
+        parser.add_argument("--value-label", metavar="LABEL", help="e.g. Percent")
+        parser.add_argument("--low-label", metavar="LABEL",
+                            help="e.g. Low 95% confidence interval - percent")
+        parser.add_argument("--high-label", metavar="LABEL",
+                            help="e.g. High 95% confidence interval - percent")
+        parser.add_argument(
             "--replace", action="store_true",
             help="make the table the indicator's whole series (delete its other observations)",
         )
 
-    def handle(self, *args, csv_file, indicator, filter, replace, **options):
+    def handle(self, *args, csv_file, indicator, filter, replace, ci_column=None,
+               value_label=None, low_label=None, high_label=None, **options):
         try:
             target = Indicator.objects.get(slug=indicator)
         except Indicator.DoesNotExist:
@@ -43,11 +54,18 @@ class Command(BaseCommand):
             else:
                 self.stdout.write(line)
 
+        ci = None
+        if ci_column:
+            if not (value_label and low_label and high_label):
+                raise CommandError("--ci-column needs --value-label, --low-label and "
+                                   "--high-label.")
+            ci = CiMapping(ci_column, value_label, low_label, high_label)
         try:
             filters = parse_filters("\n".join(filter))
             with open(csv_file, encoding="utf-8-sig", newline="") as lines:
                 result = statcan_import(
-                    lines, indicator=target, filters=filters, replace=replace, progress=progress
+                    lines, indicator=target, filters=filters, replace=replace, ci=ci,
+                    progress=progress,
                 )
         except OSError as exc:
             raise CommandError(f"Cannot read {csv_file}: {exc.strerror}.") from None
