@@ -40,14 +40,15 @@ def _last_modified(request, *args, **kwargs):
 def dashboard_page(view):
     """Serve the view from the shared cache while the dashboard's version is unchanged.
 
-    Anonymous visitors share the cached copy; a visitor with a session (staff) always gets a
-    fresh render, so no per-user content (messages) is ever cached. ETag and Last-Modified let
-    browsers and proxies revalidate for free.
+    Anonymous visitors share the cached copy; a visitor with a session (staff) or with flash
+    messages waiting always gets a fresh render, so no per-user content is ever cached. ETag
+    and Last-Modified let browsers and proxies revalidate for free.
     """
 
     @wraps(view)
     def cached(request, *args, **kwargs):
-        shareable = settings.SESSION_COOKIE_NAME not in request.COOKIES
+        shareable = (settings.SESSION_COOKIE_NAME not in request.COOKIES
+                     and "messages" not in request.COOKIES)
         key = f"indicators:page:{_etag(request)}"
         if shareable:
             hit = cache.get(key)

@@ -214,3 +214,12 @@ def test_every_page_runs_the_same_number_of_queries_for_10_or_200_indicators(
     large = _queries(client, url(last))
     assert small == large
     assert large <= 5
+
+
+def test_a_visitor_with_messages_waiting_gets_a_fresh_page_that_is_not_shared(client, dashboard):
+    client.cookies["messages"] = "pending"
+    client.get(OVERVIEW)
+    del client.cookies["messages"]
+    with CaptureQueriesContext(connection) as queries:
+        client.get(OVERVIEW)
+    assert len(queries) > 0  # rendered, not served from a copy made for the first visitor
