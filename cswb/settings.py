@@ -94,6 +94,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "cswb.lib.middleware.RequestSizeLimitMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -293,6 +294,8 @@ INDICATORS_SAMPLE_DATA = env_bool("INDICATORS_SAMPLE_DATA", DEBUG)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 30, minimum=60)
 SESSION_SAVE_EVERY_REQUEST = True  # the age above then counts from the last request
+# Largest request body accepted (grant attachments: 5 files of 10 MB; data files: 25 MB).
+MAX_REQUEST_BYTES = env_int("MAX_REQUEST_MB", 60, minimum=1) * 1024 * 1024
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"

@@ -49,3 +49,10 @@ def test_a_change_in_the_admin_is_audited_from_what_to_what(client, cswb_admin, 
     assert "otto.new@example.org" in history.content.decode()
     search = client.get("/admin/auditlog/logentry/", {"q": "otto"})
     assert search.status_code == 200
+
+
+def test_it_refuses_an_oversized_request_before_reading_it(client, db, settings):
+    settings.MAX_REQUEST_BYTES = 1024
+    response = client.post("/issues/new/", {"description": "x" * 5000})
+    assert response.status_code == 413
+    assert "What you sent is too large" in response.content.decode()
