@@ -220,6 +220,8 @@ def make_indicators(count: int) -> list:
         domains = bulk(Domain, [build(Domain, i, name=f"Bench domain {i}", slug=f"bench-d{i}")
                                 for i in range(3)])
     have = Indicator.objects.filter(slug__startswith="bench-ind-").count()
+    zones = [z for z, _l in Indicator._meta.get_field("zone").choices or []] or [""] \
+        if has_field(Indicator, "zone") else [""]
     units = [u for u, _l in Indicator.Unit.choices] if hasattr(Indicator, "Unit") else ["count"]
     directions = ([d for d, _l in Indicator.Direction.choices]
                   if hasattr(Indicator, "Direction") else ["higher"])
@@ -227,7 +229,8 @@ def make_indicators(count: int) -> list:
         build(Indicator, i, domain=domains[i % len(domains)],
               name=f"Benchmark indicator {i:03d}", slug=f"bench-ind-{i:03d}",
               definition="A figure generated for the benchmark.", unit=units[i % len(units)],
-              direction=directions[i % len(directions)], published=True, is_sample=True,
+              direction=directions[i % len(directions)], zone=zones[i % len(zones)],
+              published=True, is_sample=True,
               order=i, source_name="Benchmark")
         for i in range(have, count)
     ])
@@ -320,7 +323,7 @@ def load_applications(count: int, start: int = 0) -> dict:
         submitted = None if state == "draft" else timezone.now() - timedelta(days=1 + i % 700)
         objs.append(build(
             Application, i, round=rnd, state=state,
-            reference=None if state == "draft" else f"BSC-{year}-{i + 1:05d}",
+            reference=None if state == "draft" else f"BSC-{year}-{i + 1:04d}",
             org_legal_name=f"Benchmark Community Organization {i}", org_type="nonprofit",
             contact_name=f"Contact {i}", contact_email=f"applicant{i}@example.org",
             program_title=f"Youth program {i}", program_summary="After-school mentoring.",
@@ -345,6 +348,21 @@ def load_applications(count: int, start: int = 0) -> dict:
             "awards": Award.objects.count() if Award else 0, "_funding_year": rnd.funding_year}
 
 
+def staff_users(count: int) -> list:
+    """Return ``count`` staff accounts that issues can be assigned to (made once)."""
+    from django.contrib.auth import get_user_model
+
+    User = get_user_model()
+    have = list(User.objects.filter(username__startswith="bench-staff-").order_by("pk"))
+    made = []
+    for n in range(len(have), count):
+        user = build(User, n, username=f"bench-staff-{n}", email=f"bench-staff-{n}@example.org",
+                     is_staff=True, is_active=True)
+        user.set_unusable_password()
+        made.append(user)
+    return have + bulk(User, made)
+
+
 # --- issues ----------------------------------------------------------------------------------
 
 def load_issues(count: int, start: int = 0) -> dict:
@@ -355,6 +373,9 @@ def load_issues(count: int, start: int = 0) -> dict:
     munis = municipalities()
     if not munis:
         return {}
+    ActionTable = model("actiontables.ActionTable")
+    tables = list(ActionTable.objects.order_by("pk")[:40]) if ActionTable else []
+    staff = staff_users(5)
     topics = [t for t, _l in Issue._meta.get_field("topic").choices]
     states = [s for s, _l in Issue._meta.get_field("status").choices]
     first_year = 2021
@@ -380,6 +401,8 @@ def load_issues(count: int, start: int = 0) -> dict:
                 email=f"resident{i}@example.org" if named else "",
                 consent_to_contact=named, status=state, submitted_at=submitted,
                 first_response_at=submitted + timedelta(days=2) if state != "new" else None,
+                action_table=tables[i % len(tables)] if state == "referred" and tables else None,
+                assigned_to=staff[i % len(staff)] if state != "new" and staff else None,
                 closed_at=submitted + timedelta(days=9) if closed else None,
             ))
         made += len(bulk(Issue, objs))
