@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cswb.lib.models import YearCounter
 from grants.workflow import FUNDED_STATES, State, action_label
 
 ZERO = Decimal("0.00")
@@ -211,18 +212,12 @@ class Criterion(models.Model):
         return self.name
 
 
-class ReferenceCounter(models.Model):
+class ReferenceCounter(YearCounter):
     """The last reference number handed out in a year; its row is locked while one is taken."""
-
-    year = models.PositiveSmallIntegerField(_("year"), primary_key=True)
-    last = models.PositiveIntegerField(_("last number"), default=0)
 
     class Meta:
         verbose_name = _("reference counter")
         verbose_name_plural = _("reference counters")
-
-    def __str__(self):
-        return f"{self.year}: {self.last}"
 
 
 class ApplicationQuerySet(models.QuerySet):

@@ -12,7 +12,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Avg, F, Sum
+from django.db.models import Avg, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -215,12 +215,7 @@ def reference_allocate(*, now) -> str:
     the same moment never receive the same number.
     """
     year = timezone.localtime(now).year
-    ReferenceCounter.objects.get_or_create(year=year)
-    counter = ReferenceCounter.objects.select_for_update().get(year=year)
-    counter.last = F("last") + 1
-    counter.save(update_fields=["last"])
-    counter.refresh_from_db(fields=["last"])
-    return f"{REFERENCE_PREFIX}-{year}-{counter.last:04d}"
+    return f"{REFERENCE_PREFIX}-{year}-{ReferenceCounter.take(year):04d}"
 
 
 def application_submit(*, application: Application, now=None) -> Application:

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cswb.lib import links
+from cswb.lib.models import YearCounter
 from issues.workflow import FINAL_STATES, OPEN_STATES, PUBLIC_DESCRIPTIONS, State
 
 FOLLOW_LINK_PURPOSE = "issue-follow"
@@ -281,15 +282,9 @@ class TopicRoute(models.Model):
         return f"{self.get_topic_display()} → {self.action_table}"
 
 
-class ReferenceCounter(models.Model):
+class ReferenceCounter(YearCounter):
     """The last reference number given out in a year; incremented under a row lock."""
-
-    year = models.PositiveSmallIntegerField(_("year"), primary_key=True)
-    last = models.PositiveIntegerField(_("last number"), default=0)
 
     class Meta:
         verbose_name = _("reference counter")
         verbose_name_plural = _("reference counters")
-
-    def __str__(self):
-        return f"{self.year}: {self.last}"

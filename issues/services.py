@@ -7,8 +7,7 @@ and action tables never carry the resident's contact details.
 """
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,20 +19,8 @@ from issues.workflow import State
 
 
 def _next_number(year: int) -> int:
-    """Return the next reference number for ``year``; call inside a transaction.
-
-    The UPDATE comes first and locks the year's counter row until the caller commits, so two
-    submissions at the same moment get consecutive numbers instead of the same one (and SQLite
-    takes its write lock at once instead of failing to upgrade a read lock).
-    """
-    counter = ReferenceCounter.objects.filter(year=year)
-    if not counter.update(last=F("last") + 1):
-        try:
-            with transaction.atomic():
-                ReferenceCounter.objects.create(year=year, last=1)
-        except IntegrityError:  # another submission created the year's counter first
-            counter.update(last=F("last") + 1)
-    return counter.values_list("last", flat=True).get()
+    """Return the next reference number for ``year``; call inside a transaction."""
+    return ReferenceCounter.take(year)
 
 
 def _admin_url(issue: Issue) -> str:
