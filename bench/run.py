@@ -571,8 +571,9 @@ def main() -> int:
     def on_signal(signum, frame):
         raise KeyboardInterrupt(f"signal {signum}")
 
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGHUP, on_signal)
+    # SIGINT too: a shell starting the bench in the background makes it ignore Ctrl-C otherwise.
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, on_signal)
     try:
         preflight()
         port = int(os.environ.get("BENCH_PORT") or free_port())
