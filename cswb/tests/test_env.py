@@ -132,3 +132,18 @@ def test_it_passes_the_deploy_check_with_production_settings():
     )
     assert result.returncode == 0, result.stderr + result.stdout
     assert "no issues" in result.stdout
+
+
+def test_it_collects_static_files_with_hashed_names(tmp_path):
+    result = _manage(
+        "collectstatic",
+        "--noinput",
+        DEBUG="false",
+        SECRET_KEY="k3Y-" + "a1b2c3d4e5f6g7h8i9j0" * 3,
+        ALLOWED_HOSTS="cswb.example.org",
+        CSWB_VAR_DIR=str(tmp_path),
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    manifest = tmp_path / "staticfiles" / "staticfiles.json"
+    assert manifest.exists()
+    assert "vendor/chartjs-4.5.1/chart.umd.min.js" in manifest.read_text()
