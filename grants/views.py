@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from cswb.lib.exports import csv_response
 from cswb.lib.links import read_token
-from cswb.lib.pagecache import public_page
+from cswb.lib.pagecache import PAGE_TTL, public_page
 from cswb.lib.ratelimit import ratelimit
 from grants import permissions, services
 from grants.forms import ApplicationForm, LinkRequestForm, WithdrawForm
@@ -55,6 +55,7 @@ def request_links(request):
 
 
 @require_safe
+@public_page
 def index(request):
     now = timezone.now()
     rounds = list(Round.objects.select_related("fund").order_by("opens_at"))
@@ -72,7 +73,7 @@ def index(request):
         | {r.funding_year for r in closed if r.results_note},
         reverse=True,
     )
-    return render(
+    response = render(
         request,
         "grants/index.html",
         {
@@ -84,6 +85,11 @@ def index(request):
             "now": now,
         },
     )
+    # The page says whether intake is open: cache it only until the next opening or closing.
+    changes = [t for r in rounds for t in (r.opens_at, r.closes_at) if t > now]
+    if changes:
+        response.cache_ttl = min(int((min(changes) - now).total_seconds()), PAGE_TTL)
+    return response
 
 
 def _form_page(request, round_, form, application=None, status=200):

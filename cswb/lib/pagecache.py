@@ -63,7 +63,10 @@ def _cacheable(request) -> bool:
 
 
 def public_page(view):
-    """Serve a public GET page from the shared cache with an ETag; render it on a miss."""
+    """Serve a public GET page from the shared cache with an ETag; render it on a miss.
+
+    A view whose page goes out of date at a known moment sets ``response.cache_ttl`` (seconds).
+    """
 
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
@@ -79,7 +82,10 @@ def public_page(view):
             body = response.content
             etag = quote_etag(hashlib.sha256(body).hexdigest()[:32])
             cached = (body, response["Content-Type"], etag)
-            cache.set(key, cached, PAGE_TTL)
+            # A page that changes at a known time (a grant round opening) says so itself.
+            ttl = getattr(response, "cache_ttl", PAGE_TTL)
+            if ttl > 0:
+                cache.set(key, cached, ttl)
         body, content_type, etag = cached
         if etag in request.headers.get("If-None-Match", ""):
             response = HttpResponseNotModified()

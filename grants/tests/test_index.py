@@ -46,3 +46,22 @@ def test_it_works_with_no_round_at_all(client):
 
 def test_it_refuses_post_on_the_grant_page(client):
     assert client.post(reverse("grants:index")).status_code == 405
+
+
+def test_the_cached_page_turns_to_closed_when_intake_closes(client, monkeypatch, settings):
+    import time
+
+    from grants.models import Round
+
+    # An in-process cache whose clock this test can move (Redis keeps its own time).
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                                   "LOCATION": "grants-index-test"}}
+    round_ = RoundFactory(name="Spring intake", opens_at=days(-1),
+                          closes_at=timezone.now() + datetime.timedelta(seconds=100))
+    assert "Open now" in client.get(reverse("grants:index")).content.decode()
+    # Move the closing time without signals, so only the page's own lifetime can refresh it.
+    Round.objects.filter(pk=round_.pk).update(closes_at=days(-1))
+    assert "Open now" in client.get(reverse("grants:index")).content.decode()
+    later = time.time() + 101
+    monkeypatch.setattr("django.core.cache.backends.locmem.time.time", lambda: later)
+    assert "Open now" not in client.get(reverse("grants:index")).content.decode()
