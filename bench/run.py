@@ -9,8 +9,9 @@ Environment knobs (all optional): BENCH_PORT, BENCH_DB (cswb_bench), BENCH_PG
 (postgres://postgres@127.0.0.1:5432), BENCH_REDIS (redis://127.0.0.1:6379, uses databases 12 and
 13), BENCH_WEB_WORKERS (3, as the Procfile), BENCH_WORKER_CONCURRENCY (2), BENCH_ENGINE (wrk when
 installed, else python), BENCH_SECONDS (5: time cap per page), BENCH_REQUESTS (50000: request cap
-per page), BENCH_KEEP=1 (keep the database afterwards), BENCH_OUT (also write the table there),
-BENCH_PARTS (admin,work,pages,mail,submit: which measurements to run; the data always loads).
+per page), BENCH_KEEP=1 (keep the database and the logs afterwards), BENCH_OUT (also write the
+table there), BENCH_PARTS (admin,work,pages,mail,submit: which measurements to run; the data
+always loads).
 """
 
 import contextlib
@@ -819,7 +820,7 @@ def main() -> int:
     if os.environ.get("BENCH_OUT"):
         Path(os.environ["BENCH_OUT"]).write_text(report + "\n")
     failed = any(n.startswith(("stopped early", "interrupted")) for n in results["notes"])
-    if not failed:
+    if not failed and not keep:
         shutil.rmtree(var_dir, ignore_errors=True)
     else:
         print(f"logs kept in {var_dir}", file=sys.stderr)
