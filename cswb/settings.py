@@ -184,7 +184,7 @@ def _redis_cache_url(broker_url: str) -> str:
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "cswb.lib.cache.PooledRedisCache",
             "LOCATION": _redis_cache_url(REDIS_URL),
             "KEY_PREFIX": "cswb",
             "TIMEOUT": 600,
