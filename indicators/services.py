@@ -74,8 +74,9 @@ def dashboard_version() -> str:
     return version
 
 
-def dashboard_last_modified() -> datetime:
-    return datetime.fromtimestamp(int(dashboard_version()) // 1000, tz=UTC)
+def dashboard_last_modified(version: str | None = None) -> datetime:
+    """Return when the dashboard's data last changed (from ``version`` when given)."""
+    return datetime.fromtimestamp(int(version or dashboard_version()) // 1000, tz=UTC)
 
 
 def dashboard_invalidate() -> None:

@@ -29,12 +29,20 @@ DATA_COLUMNS = [
 ]
 
 
+def _version(request) -> str:
+    """Return the dashboard's version, read from the cache once per request."""
+    if not hasattr(request, "_dashboard_version"):
+        request._dashboard_version = dashboard_version()
+    return request._dashboard_version
+
+
 def _etag(request, *args, **kwargs):
-    return f"{dashboard_version()}-{hashlib.md5(request.get_full_path().encode(), usedforsecurity=False).hexdigest()[:12]}"  # noqa: E501
+    path = hashlib.md5(request.get_full_path().encode(), usedforsecurity=False).hexdigest()[:12]
+    return f"{_version(request)}-{path}"
 
 
 def _last_modified(request, *args, **kwargs):
-    return dashboard_last_modified()
+    return dashboard_last_modified(_version(request))
 
 
 def dashboard_page(view):
