@@ -25,7 +25,9 @@ def test_a_resident_submits_an_issue_and_gets_the_acknowledgement(page, assert_a
     assert page.locator("h1").inner_text() == "Bring an issue forward"
     assert_accessible(page)
 
-    # Sending nothing: errors at the top, linked to the fields, and next to them.
+    # Sending nothing: errors at the top, linked to the fields, and next to them. Wait out the
+    # minimum fill time first, so that only the missing answers are reported.
+    page.wait_for_timeout(1200)
     page.get_by_role("button", name="Send the issue").click()
     summary = page.locator("#error-summary")
     assert "There are 3 problems with your answers" in summary.inner_text()
