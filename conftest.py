@@ -8,7 +8,7 @@ from django.contrib.auth.models import Group
 from cswb.accounts.roles import Role
 from cswb.testing import browser as browser_lib
 from cswb.testing.smtp import SmtpSink
-from cswb.testing.worker import Worker, _skip_or_fail, database_url
+from cswb.testing.worker import start_worker
 
 
 @pytest.fixture(autouse=True)
@@ -139,21 +139,9 @@ def celery_worker(transactional_db, settings, smtp_sink):
     Needs REDIS_URL and PostgreSQL (an in-memory SQLite test database cannot be shared with
     another process); CI sets CSWB_REQUIRE_WORKER=1 so a missing service fails instead of skipping.
     """
-    from django.db import connection
-
     from cswb.celery import app
 
-    if not settings.REDIS_URL:
-        _skip_or_fail("Worker tests need REDIS_URL (e.g. redis://127.0.0.1:6379/0).")
-    if connection.vendor != "postgresql":
-        _skip_or_fail("Worker tests need DATABASE_URL pointing at PostgreSQL.")
-    app.control.purge()
-    worker = Worker(
-        redis_url=settings.REDIS_URL,
-        db_url=database_url(connection.settings_dict),
-        email_url=smtp_sink.url,
-    ).start(app)
-    app.conf.task_always_eager = False
+    worker = start_worker(settings, email_url=smtp_sink.url)
     yield worker
     app.conf.task_always_eager = True
     worker.stop()

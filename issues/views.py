@@ -1,7 +1,5 @@
 """Public pages: the form, the confirmation, and the resident's private follow-up page."""
 
-import functools
-import logging
 import uuid
 
 from django.http import Http404
@@ -10,45 +8,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
 from cswb.lib import links
-from cswb.lib.ratelimit import client_ip, hit
+from cswb.lib.ratelimit import ratelimit
 from issues import services
 from issues.forms import IssueForm
 from issues.models import FOLLOW_LINK_MAX_AGE, FOLLOW_LINK_PURPOSE, Issue
 
-log = logging.getLogger(__name__)
-
 # Submissions per address per hour: enough to fix a few mistakes, too few for a flood.
 SUBMIT_LIMIT = 10
 SUBMIT_WINDOW = 60 * 60
-
-
-def submission_limit(view):
-    """Refuse a POST with the 429 page once an address is over the limit.
-
-    Like ``cswb.lib.ratelimit.ratelimit``, with one difference: the count lives in Redis, and a
-    resident must be able to bring an issue forward while Redis is down, so a cache failure lets
-    the submission through (and is logged) instead of failing it.
-    """
-
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if request.method == "POST":
-            try:
-                allowed = hit(
-                    "issues-submit", client_ip(request), limit=SUBMIT_LIMIT, window=SUBMIT_WINDOW
-                )
-            except Exception as exc:  # noqa: BLE001 - any cache failure: count nothing
-                log.warning("issues: rate limit unavailable (%s); submission let through", exc)
-                allowed = True
-            if not allowed:
-                response = render(
-                    request, "429.html", {"retry_minutes": SUBMIT_WINDOW // 60}, status=429
-                )
-                response["Retry-After"] = str(SUBMIT_WINDOW)
-                return response
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _issue_from_token(token: str) -> Issue:
@@ -68,7 +35,7 @@ def _private(response):
 
 
 @never_cache
-@submission_limit
+@ratelimit("issues-submit", limit=SUBMIT_LIMIT, window=SUBMIT_WINDOW)
 @require_http_methods(["GET", "HEAD", "POST"])
 def create(request):
     if request.method == "POST":
