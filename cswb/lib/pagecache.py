@@ -72,8 +72,8 @@ def public_page(view):
     def wrapper(request, *args, **kwargs):
         if not _cacheable(request):
             return view(request, *args, **kwargs)
-        key_source = f"{request.get_full_path()}".encode()
-        key = f"page:{content_version()}:{hashlib.sha256(key_source).hexdigest()}"
+        path_hash = hashlib.sha256(request.get_full_path().encode()).hexdigest()
+        key = f"page:{content_version()}:{path_hash}"
         cached = cache.get(key)
         if cached is None:
             response = view(request, *args, **kwargs)
