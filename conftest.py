@@ -16,9 +16,13 @@ def _clear_cache():
     """Start every test with an empty cache (rate limits, cached pages)."""
     from django.core.cache import cache
 
+    from cswb.lib.pagecache import local_pages
+
     cache.clear()
+    local_pages.clear()
     yield
     cache.clear()
+    local_pages.clear()
 
 
 @pytest.fixture

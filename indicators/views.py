@@ -9,7 +9,6 @@ import json
 from functools import wraps
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.cache import patch_cache_control
@@ -17,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import condition, require_safe
 
 from cswb.lib.exports import escape_cell
+from cswb.lib.pagecache import get_page, put_page
 from indicators.models import Domain, Geography, Indicator, Observation, Zone
 from indicators.services import dashboard_last_modified, dashboard_version
 
@@ -59,7 +59,7 @@ def dashboard_page(view):
                      and "messages" not in request.COOKIES)
         key = f"indicators:page:{_etag(request)}"
         if shareable:
-            hit = cache.get(key)
+            hit = get_page(key)
             if hit is not None:
                 content, headers = hit
                 response = HttpResponse(content)
@@ -77,7 +77,7 @@ def dashboard_page(view):
                     for name in ("Content-Type", "Content-Disposition", "Cache-Control")
                     if response.has_header(name)
                 }
-                cache.set(key, (response.content, headers), PAGE_TIMEOUT)
+                put_page(key, (response.content, headers), len(response.content), PAGE_TIMEOUT)
         return response
 
     return require_safe(condition(etag_func=_etag, last_modified_func=_last_modified)(cached))

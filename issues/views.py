@@ -8,6 +8,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
 from cswb.lib import links
+from cswb.lib.pagecache import form_page
 from cswb.lib.ratelimit import ratelimit
 from issues import services
 from issues.forms import IssueForm
@@ -54,9 +55,20 @@ def create(request):
                 consent_to_contact=data["consent_to_contact"],
             )
             return redirect("issues:submitted", token=issue.follow_token())
-    else:
+        return render(request, "issues/create.html", {"form": form})
+    return form_page(request, "issues:create", _render_empty_form(request))
+
+
+def _render_empty_form(request):
+    def render_page(csrf_token, started):
         form = IssueForm()
-    return render(request, "issues/create.html", {"form": form})
+        context = {"form": form}
+        if csrf_token is not None:
+            form.fields["started"].initial = started
+            context["csrf_token"] = csrf_token
+        return render(request, "issues/create.html", context)
+
+    return render_page
 
 
 @never_cache

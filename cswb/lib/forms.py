@@ -8,6 +8,12 @@ from django.utils.translation import gettext_lazy as _
 
 MIN_FILL_SECONDS = 3
 MAX_FILL_SECONDS = 60 * 60 * 24
+STARTED_SALT = "form-started"
+
+
+def started_token() -> str:
+    """Return the signed time a form was handed out, for ``HumanCheckMixin.started``."""
+    return signing.dumps(time.time(), salt=STARTED_SALT)
 
 
 class HumanCheckMixin(forms.Form):
@@ -29,7 +35,7 @@ class HumanCheckMixin(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["started"].initial = signing.dumps(time.time(), salt="form-started")
+        self.fields["started"].initial = started_token()
 
     def clean_website(self):
         value = self.cleaned_data["website"]
@@ -43,7 +49,7 @@ class HumanCheckMixin(forms.Form):
     def clean_started(self):
         token = self.cleaned_data["started"]
         try:
-            started = signing.loads(token, salt="form-started", max_age=MAX_FILL_SECONDS)
+            started = signing.loads(token, salt=STARTED_SALT, max_age=MAX_FILL_SECONDS)
         except signing.BadSignature:
             raise forms.ValidationError(
                 _("This form has expired. Please check your answers and send it again."),

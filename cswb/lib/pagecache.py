@@ -4,16 +4,33 @@ A page is cached in the shared cache (Redis in production) under the current *co
 Any saved or deleted row of plan data bumps the version once the transaction commits, so the next
 request renders afresh: a staff edit shows on the very next page view. Responses carry an ETag,
 and a browser or proxy that sends it back gets a 304 without the page being rendered.
+
+Each web process also keeps the pages it served last in memory (``LocalPages``). Their keys carry
+the version, which every request still reads from the shared cache, so a local copy is never
+served after a change; it saves fetching a large page from Redis on every request.
+
+Forms cannot be cached whole, since each copy carries its own CSRF token and signed start time.
+``form_page`` caches the page of an empty form with placeholders and puts this request's values
+in their place.
 """
 
 import functools
 import hashlib
+import secrets
+import threading
+import time
+from collections import OrderedDict
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpResponse, HttpResponseNotModified
+from django.middleware.csrf import get_token
+from django.utils import translation
 from django.utils.cache import patch_cache_control
 from django.utils.http import quote_etag
+
+from cswb.lib.forms import started_token
 
 VERSION_KEY = "pagecache:version"
 PAGE_TTL = 60 * 60 * 24
@@ -33,10 +50,16 @@ PRIVATE_MODELS = {
 }
 
 
+# Memory each web process may spend on its copies of cached pages.
+LOCAL_BUDGET_BYTES = 32 * 1024 * 1024
+
+
 def content_version() -> int:
     version = cache.get(VERSION_KEY)
     if version is None:
-        cache.add(VERSION_KEY, 1, timeout=None)
+        # A random start, not 1: after Redis loses its data, a version number from before must
+        # never come back, or a process's local copy of an old page would match it.
+        cache.add(VERSION_KEY, secrets.randbelow(2**52) + 1, timeout=None)
         version = cache.get(VERSION_KEY, 1)
     return version
 
@@ -53,13 +76,80 @@ def bump_version() -> None:
     transaction.on_commit(bump)
 
 
+class LocalPages:
+    """A least-recently-used store of cached pages, in this process, bounded in bytes."""
+
+    def __init__(self, budget: int):
+        self.budget = budget
+        self.used = 0
+        self._entries: OrderedDict[str, tuple[float, int, object]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str):
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                return None
+            expires_at, size, value = entry
+            if expires_at <= time.time():
+                del self._entries[key]
+                self.used -= size
+                return None
+            self._entries.move_to_end(key)
+            return value
+
+    def put(self, key: str, value, size: int, expires_at: float) -> None:
+        if size > self.budget:
+            return
+        with self._lock:
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self.used -= old[1]
+            self._entries[key] = (expires_at, size, value)
+            self.used += size
+            while self.used > self.budget:
+                _, (_, dropped, _) = self._entries.popitem(last=False)
+                self.used -= dropped
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self.used = 0
+
+
+local_pages = LocalPages(LOCAL_BUDGET_BYTES)
+
+
+def get_page(key: str):
+    """Return what ``put_page`` stored under ``key``: from this process if it can, else shared."""
+    value = local_pages.get(key)
+    if value is not None:
+        return value
+    stored = cache.get(key)
+    if stored is None:
+        return None
+    expires_at, size, value = stored
+    local_pages.put(key, value, size, expires_at)
+    return value
+
+
+def put_page(key: str, value, size: int, ttl: int) -> None:
+    """Keep ``value`` (about ``size`` bytes) for ``ttl`` seconds, here and in the shared cache."""
+    expires_at = time.time() + ttl
+    cache.set(key, (expires_at, size, value), ttl)
+    local_pages.put(key, value, size, expires_at)
+
+
 def _cacheable(request) -> bool:
+    """Whether the request may get the copy everyone shares (nothing personal can be on it)."""
     if request.method not in ("GET", "HEAD"):
         return False
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         return False  # staff may see drafts and their own notices
-    return not request.COOKIES.get("messages")
+    # Flash messages live in a cookie, or in the session when they do not fit.
+    cookies = request.COOKIES
+    return not cookies.get("messages") and settings.SESSION_COOKIE_NAME not in cookies
 
 
 def public_page(view):
@@ -74,7 +164,7 @@ def public_page(view):
             return view(request, *args, **kwargs)
         path_hash = hashlib.sha256(request.get_full_path().encode()).hexdigest()
         key = f"page:{content_version()}:{path_hash}"
-        cached = cache.get(key)
+        cached = get_page(key)
         if cached is None:
             response = view(request, *args, **kwargs)
             if response.status_code != 200 or response.streaming or response.cookies:
@@ -85,7 +175,7 @@ def public_page(view):
             # A page that changes at a known time (a grant round opening) says so itself.
             ttl = getattr(response, "cache_ttl", PAGE_TTL)
             if ttl > 0:
-                cache.set(key, cached, ttl)
+                put_page(key, cached, len(body), ttl)
         body, content_type, etag = cached
         if etag in request.headers.get("If-None-Match", ""):
             response = HttpResponseNotModified()
@@ -96,6 +186,35 @@ def public_page(view):
         return response
 
     return wrapper
+
+
+# Stand-ins for the values each copy of a form carries, put in when the page is served.
+CSRF_SLOT = "cswb-slot-csrf-8d1c5e0b"
+STARTED_SLOT = "cswb-slot-started-8d1c5e0b"
+
+
+def form_page(request, name: str, render):
+    """Return the page of an empty public form, rendered once per content version.
+
+    ``render(csrf_token, started)`` renders the page, with ``csrf_token`` as the template's
+    ``csrf_token`` and ``started`` as the form's signed start time (None for the real values). The
+    shared copy is rendered with placeholders; each request gets its own token and time.
+    """
+    if not _cacheable(request):
+        return render(None, None)
+    key = f"form:{content_version()}:{translation.get_language()}:{name}"
+    cached = get_page(key)
+    if cached is None:
+        response = render(CSRF_SLOT, STARTED_SLOT)
+        body = response.content
+        if response.status_code != 200 or response.cookies or CSRF_SLOT.encode() not in body:
+            return render(None, None)
+        cached = (body, response["Content-Type"])
+        put_page(key, cached, len(body), PAGE_TTL)
+    body, content_type = cached
+    body = body.replace(CSRF_SLOT.encode(), get_token(request).encode())
+    body = body.replace(STARTED_SLOT.encode(), started_token().encode())
+    return HttpResponse(body, content_type=content_type)
 
 
 def bump_on_public_change(sender, **kwargs):

@@ -1,3 +1,5 @@
+import time
+
 from django.http import HttpResponse
 from django.test import RequestFactory
 
@@ -72,3 +74,63 @@ def test_a_private_row_leaves_cached_pages_alone(db, django_capture_on_commit_ca
         table.summary = "Changed"
         table.save()
     assert content_version() == before + 1
+
+
+def test_a_local_copy_is_never_served_after_a_change(db, django_capture_on_commit_callbacks):
+    from cswb.lib.pagecache import local_pages
+
+    Geography.objects.create(name="Milton", slug="milton-x", level="municipality", code="x1")
+    _get()
+    assert local_pages.used > 0
+    with django_capture_on_commit_callbacks(execute=True):
+        Geography.objects.filter(slug="milton-x").update(name="Campbellville")
+        Geography.objects.create(name="Acton", slug="acton-x", level="municipality", code="x3")
+    page = _get().content.decode()
+    assert "Campbellville" in page and "Acton" in page
+
+
+def test_a_local_copy_is_never_served_after_the_shared_cache_loses_everything(db):
+    """Redis keeps nothing on disk: after a restart, old version numbers must not come back."""
+    from django.core.cache import cache
+
+    Geography.objects.create(name="Milton", slug="milton-x", level="municipality", code="x1")
+    _get()
+    Geography.objects.filter(slug="milton-x").update(name="Campbellville")  # no signal
+    cache.clear()
+    assert "Campbellville" in _get().content.decode()
+
+
+def test_local_pages_keep_to_their_budget_and_drop_the_least_recently_used():
+    from cswb.lib.pagecache import LocalPages
+
+    pages = LocalPages(budget=100)
+    far = time.time() + 60
+    pages.put("a", "A", 40, far)
+    pages.put("b", "B", 40, far)
+    assert pages.get("a") == "A"  # now "b" is the least recently used
+    pages.put("c", "C", 40, far)
+    assert pages.get("b") is None
+    assert pages.get("a") == "A" and pages.get("c") == "C"
+    assert pages.used == 80
+    pages.put("huge", "H", 101, far)
+    assert pages.get("huge") is None and pages.used == 80
+
+
+def test_local_pages_forget_what_has_expired():
+    from cswb.lib.pagecache import LocalPages
+
+    pages = LocalPages(budget=100)
+    pages.put("gone", "G", 10, time.time() - 1)
+    assert pages.get("gone") is None
+    assert pages.used == 0
+
+
+def test_a_page_that_expires_expires_in_every_process(db):
+    """A page cached until a known moment (a grant round opening) leaves the local copy too."""
+    from cswb.lib.pagecache import get_page, local_pages, put_page
+
+    put_page("page:test", ("body",), 4, ttl=1)
+    local_pages.clear()
+    assert get_page("page:test") == ("body",)  # fetched from the shared cache, with its expiry
+    expires_at = local_pages._entries["page:test"][0]
+    assert expires_at <= time.time() + 1

@@ -160,7 +160,7 @@ def test_it_turns_away_a_filled_honeypot(client, form_data):
 
 
 def test_it_turns_away_a_form_sent_too_quickly(client, form_data):
-    fresh = client.get(URL).context["form"]["started"].value()
+    fresh = _tokens(client.get(URL).content.decode())[1]
     response = _post(client, form_data(started=fresh))
     assert Issue.objects.count() == 0
     assert b"This form was sent too quickly." in response.content
@@ -201,3 +201,60 @@ def test_a_submission_succeeds_while_the_cache_is_down(client, form_data):
         response = _post(client, form_data())
     assert response.status_code == 302
     assert Issue.objects.count() == 1
+
+
+def _tokens(html):
+    csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+    started = re.search(r'name="started" value="([^"]+)"', html).group(1)
+    return csrf, started
+
+
+def test_the_empty_form_is_rendered_once_and_every_copy_has_its_own_tokens(
+        django_assert_num_queries):
+    from django.test import Client
+
+    from cswb.lib.pagecache import CSRF_SLOT, STARTED_SLOT
+
+    first = Client().get(URL).content.decode()
+    with django_assert_num_queries(0):
+        second = Client().get(URL).content.decode()
+    assert CSRF_SLOT not in second and STARTED_SLOT not in second
+    assert _tokens(first)[0] != _tokens(second)[0]
+    assert _tokens(first)[1] != _tokens(second)[1] or first != second
+    for token in _tokens(first) + _tokens(second):
+        assert len(token) > 20
+    assert re.sub(r'value="[^"]{30,}"', "", first) == re.sub(r'value="[^"]{30,}"', "", second)
+
+
+def test_a_form_from_the_cached_page_is_accepted(monkeypatch, form_data):
+    """The token put into the shared copy is the visitor's own, so the CSRF check passes."""
+    from django.test import Client
+
+    from issues.forms import IssueForm
+
+    monkeypatch.setattr(IssueForm, "min_fill_seconds", 0)
+    Client().get(URL)  # fills the cache
+    resident = Client(enforce_csrf_checks=True)
+    csrf, started = _tokens(resident.get(URL).content.decode())
+    response = resident.post(URL, {**form_data(started=started), "csrfmiddlewaretoken": csrf})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert Issue.objects.count() == 1
+
+
+def test_a_new_municipality_shows_on_the_next_form(django_capture_on_commit_callbacks, client):
+    from indicators.models import Geography
+
+    assert "Campbellville" not in client.get(URL).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        Geography.objects.create(name="Campbellville", slug="campbellville", code="x9",
+                                 level="municipality")
+    assert "Campbellville" in client.get(URL).content.decode()
+
+
+def test_signed_in_staff_get_a_form_of_their_own(client, cswb_admin):
+    from cswb.lib.pagecache import local_pages
+
+    client.force_login(cswb_admin)
+    html = client.get(URL).content.decode()
+    assert _tokens(html)[0]
+    assert local_pages.used == 0
