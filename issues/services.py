@@ -19,8 +19,15 @@ from issues.workflow import State
 
 
 def _next_number(year: int) -> int:
-    """Return the next reference number for ``year``; call inside a transaction."""
-    return ReferenceCounter.take(year)
+    """Return the next reference number for ``year``, committed at once.
+
+    The year's counter row is locked only for this one statement, not for the whole submission:
+    otherwise every resident submitting at the same moment would wait for the one before to
+    finish saving and commit. The price is that a submission failing after this point leaves a
+    gap in the numbers; references stay unique and increasing.
+    """
+    with transaction.atomic():
+        return ReferenceCounter.take(year)
 
 
 def _admin_url(issue: Issue) -> str:
@@ -61,7 +68,6 @@ def triage_recipients(issue: Issue) -> list[str]:
     return unique
 
 
-@transaction.atomic
 def issue_submit(
     *,
     topic: str,
@@ -85,46 +91,47 @@ def issue_submit(
     if anonymous:
         name = email = phone = ""
         consent_to_contact = False
-    issue = Issue.objects.create(
-        reference=f"CSWB-{year}-{number:05d}",
-        year=year,
-        number=number,
-        topic=topic,
-        municipality=municipality,
-        description=description,
-        affected=affected,
-        anonymous=anonymous,
-        name=name,
-        email=email,
-        phone=phone,
-        consent_to_contact=consent_to_contact,
-        submitted_at=now,
-    )
-    IssueEvent.objects.create(
-        issue=issue, kind=IssueEvent.Kind.SUBMITTED, to_state=State.NEW, created_at=now
-    )
-    if issue.can_be_emailed:
-        outbox.message_queue(
-            to=issue.email,
-            template="issues-acknowledgement",
-            context={
-                "name": issue.name,
-                "reference": issue.reference,
-                "follow_url": issue.follow_url(),
-                "topic": issue.get_topic_display(),
-            },
-            kind="issues.acknowledgement",
-            dedupe_key=f"issue:{issue.pk}:resident:ack",
+    with transaction.atomic():
+        issue = Issue.objects.create(
+            reference=f"CSWB-{year}-{number:05d}",
+            year=year,
+            number=number,
+            topic=topic,
+            municipality=municipality,
+            description=description,
+            affected=affected,
+            anonymous=anonymous,
+            name=name,
+            email=email,
+            phone=phone,
+            consent_to_contact=consent_to_contact,
+            submitted_at=now,
         )
-    context = _staff_context(issue)
-    for recipient in triage_recipients(issue):
-        outbox.message_queue(
-            to=recipient,
-            template="issues-new-issue",
-            context=context,
-            kind="issues.new_issue",
-            dedupe_key=f"issue:{issue.pk}:triage:{recipient.lower()}"[:200],
+        IssueEvent.objects.create(
+            issue=issue, kind=IssueEvent.Kind.SUBMITTED, to_state=State.NEW, created_at=now
         )
+        if issue.can_be_emailed:
+            outbox.message_queue(
+                to=issue.email,
+                template="issues-acknowledgement",
+                context={
+                    "name": issue.name,
+                    "reference": issue.reference,
+                    "follow_url": issue.follow_url(),
+                    "topic": issue.get_topic_display(),
+                },
+                kind="issues.acknowledgement",
+                dedupe_key=f"issue:{issue.pk}:resident:ack",
+            )
+        context = _staff_context(issue)
+        for recipient in triage_recipients(issue):
+            outbox.message_queue(
+                to=recipient,
+                template="issues-new-issue",
+                context=context,
+                kind="issues.new_issue",
+                dedupe_key=f"issue:{issue.pk}:triage:{recipient.lower()}"[:200],
+            )
     return issue
 
 

@@ -19,9 +19,9 @@ class YearCounter(models.Model):
 
     @classmethod
     def take(cls, year: int) -> int:
-        """Return the next number for ``year``; call inside the transaction that uses it.
+        """Return the next number for ``year``; call inside a transaction.
 
-        The UPDATE comes first and locks the year's row until the caller commits, so two
+        The UPDATE comes first and locks the year's row until that transaction commits, so two
         requests at the same moment get consecutive numbers, never the same one (and SQLite
         takes its write lock at once instead of failing to upgrade a read lock).
         """

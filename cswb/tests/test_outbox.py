@@ -61,6 +61,41 @@ def test_it_stores_then_sends_after_commit(db, django_capture_on_commit_callback
     assert sent.extra_headers["Message-ID"] == message.headers["Message-ID"]
 
 
+def test_one_transaction_asks_the_broker_once_for_all_its_messages(
+        db, django_capture_on_commit_callbacks):
+    from django.db import transaction
+
+    enqueue = services.enqueue_delivery
+    with (mock.patch.object(services, "enqueue_delivery", wraps=enqueue) as ask,
+          django_capture_on_commit_callbacks(execute=True), transaction.atomic()):
+        first = _queue(to="a@example.org")
+        for n in range(3):
+            _queue(to=f"{n}@example.org")
+    assert [c.args for c in ask.call_args_list] == [(first.pk,)]
+    assert Message.objects.filter(state=Message.State.SENT).count() == 4
+    assert len(mail.outbox) == 4
+
+
+def test_a_transaction_with_many_messages_asks_once_per_delivery_batch(
+        db, django_capture_on_commit_callbacks, monkeypatch):
+    from django.db import transaction
+
+    monkeypatch.setattr(services, "BATCH_SIZE", 2)
+    with (mock.patch.object(services, "enqueue_delivery") as ask,
+          django_capture_on_commit_callbacks(execute=True), transaction.atomic()):
+        ids = [_queue(to=f"{n}@example.org").pk for n in range(5)]
+    assert [c.args for c in ask.call_args_list] == [(ids[0],), (ids[2],), (ids[4],)]
+
+
+def test_the_next_transaction_gets_its_own_delivery(db, django_capture_on_commit_callbacks):
+    with mock.patch.object(services, "enqueue_delivery") as ask:
+        with django_capture_on_commit_callbacks(execute=True):
+            one = _queue(to="one@example.org")
+        with django_capture_on_commit_callbacks(execute=True):
+            two = _queue(to="two@example.org")
+    assert [c.args for c in ask.call_args_list] == [(one.pk,), (two.pk,)]
+
+
 def test_it_gives_every_message_its_own_message_id_when_queued(db):
     first, second = _queue(), _queue(to="other@example.org")
     assert first.headers["Message-ID"].startswith("<outbox-")
