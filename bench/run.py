@@ -99,6 +99,7 @@ class Processes:
         for _name, proc in reversed(self.children):
             if proc.poll() is None:
                 with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGCONT)  # in case it was paused
                     os.killpg(proc.pid, proc.stop_signal)
         deadline = time.monotonic() + 15
         for _name, proc in reversed(self.children):
@@ -495,7 +496,8 @@ def table(results: dict) -> str:
         add(f"Issue submission, {SUBMITTERS} concurrent submitters (POST /issues/new/, each "
             "with its own X-Forwarded-For, TRUST_X_FORWARDED_FOR=true):")
         for key, label in (("instant", "instant mail server"),
-                           ("slow", f"mail server taking {MAIL_DELAY:.0f} s per message")):
+                           ("slow", f"mail server taking {MAIL_DELAY:.0f} s per message"),
+                           ("paused", "control: worker paused, no delivery")):
             r = submit.get(key)
             if r:
                 add(f"  {label:<36} {r.get('runs', 1)} runs {r['ok']:>5} posts "
@@ -514,6 +516,15 @@ def table(results: dict) -> str:
             ok = ratio <= 1.10 and not submit["slow"]["errors"] and submit["slow"]["ok"] > 0
             add(f"  p95 slow / instant = {ratio:.2f} (target <= 1.10): {verdict(ok)}")
             submit["ok"] = ok
+        if submit.get("paused") and submit.get("slow") and submit["paused"]["p95_ms"]:
+            ratio = submit["slow"]["p95_ms"] / submit["paused"]["p95_ms"]
+            ok = abs(ratio - 1) <= 0.10
+            add(f"  p95 slow / paused = {ratio:.2f} (the mail server's speed alone, with no "
+                f"delivery work in either: within 10% either way): {verdict(ok)}")
+            add("  (With an instant server the worker delivers every message at once, on the same "
+                "cores as the web processes;")
+            add("  with a slow one, or none, it mostly waits. That CPU, not the mail server, is "
+                "what moves the instant figure.)")
         add("")
     work = results.get("work", {})
     if work:
@@ -635,7 +646,7 @@ def main() -> int:
         web = procs.spawn("web", [gunicorn, "cswb.wsgi", "--bind", f"127.0.0.1:{port}", "--workers",
                             str(WEB_WORKERS), "--access-logfile", "-",
                             "--forwarded-allow-ips", "*"], env)
-        procs.spawn("worker", [celery, "-A", "cswb", "worker", "--loglevel", "INFO",
+        worker = procs.spawn("worker", [celery, "-A", "cswb", "worker", "--loglevel", "INFO",
                                "--concurrency", str(WORKER_CONCURRENCY), "--without-gossip",
                                "--without-mingle", "-n", f"bench-{port}@localhost"], env,
                     # Cold shutdown: do not wait for a batch of slow deliveries to finish.
@@ -760,18 +771,25 @@ def main() -> int:
                            "--concurrency", str(SUBMITTERS), "--requests", str(SUBMIT_REQUESTS),
                            "--seconds", str(SUBMIT_SECONDS), "--fill-seconds",
                            str(full.get("min_fill_seconds", 3) + 0.5)]
-            # Alternate the two mail servers (instant, slow, instant, slow) so that other work
-            # on the machine weighs on both alike; each run's submitters fetch the form and
-            # wait out its minimum fill time once, then post for SUBMIT_SECONDS.
-            delays = {"instant": 0.0, "slow": MAIL_DELAY}
-            order = os.environ.get("BENCH_SUBMIT_ORDER", "instant,slow").split(",")
+            # Alternate the mail servers (instant, slow, instant, slow) so that other work on
+            # the machine weighs on all alike; each run's submitters fetch the form and wait out
+            # its minimum fill time once, then post for SUBMIT_SECONDS. The third case is a
+            # control: the worker is paused (SIGSTOP), so no mail is delivered at all.
+            delays = {"instant": 0.0, "slow": MAIL_DELAY, "paused": 0.0}
+            order = os.environ.get("BENCH_SUBMIT_ORDER", "instant,slow,paused").split(",")
             runs = {key: [] for key in order if key in delays}
             for _round in range(SUBMIT_ROUNDS):
                 for key in runs:
                     sink.handler.delay = delays[key]
                     before = sink.count
                     cpu_before = cpu.seconds()
-                    r = client([*submit_args, "--raw"], timeout=SUBMIT_SECONDS + 120)
+                    if key == "paused":
+                        os.killpg(worker.pid, signal.SIGSTOP)
+                    try:
+                        r = client([*submit_args, "--raw"], timeout=SUBMIT_SECONDS + 120)
+                    finally:
+                        if key == "paused":
+                            os.killpg(worker.pid, signal.SIGCONT)
                     r["mail"] = sink.count - before
                     r["cpu_seconds"] = cpu.seconds() - cpu_before
                     runs[key].append(r)
