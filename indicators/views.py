@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import condition, require_safe
 
 from cswb.lib.exports import escape_cell
-from cswb.lib.pagecache import get_page, put_page
+from cswb.lib.pagecache import compact, get_page, put_page
 from indicators.models import Domain, Geography, Indicator, Observation, Zone
 from indicators.services import dashboard_last_modified, dashboard_version
 
@@ -71,6 +71,7 @@ def dashboard_page(view):
             response.render()
         if response.status_code == 200:
             patch_cache_control(response, public=True, max_age=BROWSER_MAX_AGE)
+            response.content = compact(response.content, response.get("Content-Type", ""))
             if shareable:
                 headers = {
                     name: response[name]

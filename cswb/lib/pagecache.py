@@ -16,6 +16,7 @@ in their place.
 
 import functools
 import hashlib
+import re
 import secrets
 import threading
 import time
@@ -49,6 +50,11 @@ PRIVATE_MODELS = {
     "grants.report",
 }
 
+
+# A line break and the indentation and blank lines after it: browsers collapse it to one space.
+_INDENTATION = re.compile(rb"\n[ \t]*(?:\n[ \t]*)*")
+# Elements whose white space is kept as typed: a page with one is left as it is.
+_PREFORMATTED = re.compile(rb"<(?:pre|textarea)\b", re.IGNORECASE)
 
 # Memory each web process may spend on its copies of cached pages.
 LOCAL_BUDGET_BYTES = 32 * 1024 * 1024
@@ -140,6 +146,14 @@ def put_page(key: str, value, size: int, ttl: int) -> None:
     local_pages.put(key, value, size, expires_at)
 
 
+def compact(body: bytes, content_type: str) -> bytes:
+    """Drop the templates' indentation from an HTML page before it is cached (a quarter of a
+    long table's bytes); the page looks and reads the same, since browsers collapse it anyway."""
+    if not content_type.startswith("text/html") or _PREFORMATTED.search(body):
+        return body
+    return _INDENTATION.sub(b"\n", body)
+
+
 def _cacheable(request) -> bool:
     """Whether the request may get the copy everyone shares (nothing personal can be on it)."""
     if request.method not in ("GET", "HEAD"):
@@ -169,7 +183,7 @@ def public_page(view):
             response = view(request, *args, **kwargs)
             if response.status_code != 200 or response.streaming or response.cookies:
                 return response
-            body = response.content
+            body = compact(response.content, response["Content-Type"])
             etag = quote_etag(hashlib.sha256(body).hexdigest()[:32])
             cached = (body, response["Content-Type"], etag)
             # A page that changes at a known time (a grant round opening) says so itself.

@@ -134,3 +134,28 @@ def test_a_page_that_expires_expires_in_every_process(db):
     assert get_page("page:test") == ("body",)  # fetched from the shared cache, with its expiry
     expires_at = local_pages._entries["page:test"][0]
     assert expires_at <= time.time() + 1
+
+
+def test_cached_pages_lose_their_indentation_but_not_their_words():
+    from cswb.lib.pagecache import compact
+
+    page = b"<ul>\n    <li>One\n      two</li>\n\n    \n    <li>Three</li>\n</ul>\n"
+    assert compact(page, "text/html; charset=utf-8") == (
+        b"<ul>\n<li>One\ntwo</li>\n<li>Three</li>\n</ul>\n"
+    )
+
+
+def test_pages_with_preformatted_text_and_other_types_are_cached_as_they_are():
+    from cswb.lib.pagecache import compact
+
+    pre = b"<div>\n    <pre>\n  keep\n    this</pre>\n</div>"
+    assert compact(pre, "text/html") == pre
+    area = b"<form>\n   <TEXTAREA>\n  typed</TEXTAREA>\n</form>"
+    assert compact(area, "text/html") == area
+    csv = b"a,b\n  1,2\n"
+    assert compact(csv, "text/csv") == csv
+
+
+def test_the_dashboard_overview_is_compacted(client, db):
+    html = client.get("/dashboard/").content
+    assert b"\n  " not in html and b"\n\n" not in html
