@@ -518,9 +518,8 @@ def table(results: dict) -> str:
             submit["ok"] = ok
         if submit.get("paused") and submit.get("slow") and submit["paused"]["p95_ms"]:
             ratio = submit["slow"]["p95_ms"] / submit["paused"]["p95_ms"]
-            ok = abs(ratio - 1) <= 0.10
-            add(f"  p95 slow / paused = {ratio:.2f} (the mail server's speed alone, with no "
-                f"delivery work in either: within 10% either way): {verdict(ok)}")
+            add(f"  p95 slow / paused = {ratio:.2f} (a control, not a target: the mail server's "
+                "speed alone, with almost no delivery work in either)")
             add("  (With an instant server the worker delivers every message at once, on the same "
                 "cores as the web processes;")
             add("  with a slow one, or none, it mostly waits. That CPU, not the mail server, is "
