@@ -3,6 +3,7 @@
 import uuid
 from datetime import datetime, timedelta
 
+import holidays
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -18,18 +19,22 @@ FOLLOW_LINK_PURPOSE = "issue-follow"
 # A resident may come back to their issue for years; the link outlives the contact details.
 FOLLOW_LINK_MAX_AGE = 60 * 60 * 24 * 365 * 5
 FIRST_RESPONSE_BUSINESS_DAYS = 5
+# Ontario's public holidays, with the days off given when one falls on a weekend.
+STATUTORY_HOLIDAYS = holidays.Canada(subdiv="ON")
+
+
+def is_working_day(day) -> bool:
+    return day.weekday() < 5 and day not in STATUTORY_HOLIDAYS
 
 
 def business_days_before(moment: datetime, days: int) -> datetime:
-    """Return ``moment`` moved back by ``days`` working days (Monday to Friday).
-
-    Statutory holidays are not counted out: an issue is flagged a day early after one.
-    """
+    """Return ``moment`` moved back by ``days`` working days: Monday to Friday, less Ontario's
+    statutory holidays."""
     current = timezone.localtime(moment)
     remaining = days
     while remaining:
         current -= timedelta(days=1)
-        if current.weekday() < 5:
+        if is_working_day(current.date()):
             remaining -= 1
     return current
 

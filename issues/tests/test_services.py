@@ -199,6 +199,27 @@ def test_an_issue_is_overdue_after_five_working_days_without_response(db):
     assert not answered.is_overdue(monday) and not closed.is_overdue(monday)
 
 
+@pytest.mark.parametrize(
+    ("now", "five_working_days_before"),
+    [
+        # Good Friday (3 April 2026) is not a working day.
+        ((2026, 4, 10, 10, 0), (2026, 4, 2, 10, 0)),
+        # Christmas on a Friday, Boxing Day on a Saturday: Monday 28 December 2026 is its day off.
+        ((2027, 1, 4, 9, 0), (2026, 12, 23, 9, 0)),
+        # Family Day, the third Monday of February.
+        ((2026, 2, 20, 12, 0), (2026, 2, 12, 12, 0)),
+        # An ordinary week.
+        ((2026, 11, 20, 9, 0), (2026, 11, 13, 9, 0)),
+    ],
+)
+def test_working_days_leave_out_ontario_statutory_holidays(now, five_working_days_before):
+    from issues.models import business_days_before
+
+    moment = timezone.make_aware(timezone.datetime(*now))
+    expected = timezone.make_aware(timezone.datetime(*five_working_days_before))
+    assert business_days_before(moment, 5) == expected
+
+
 # Retention -------------------------------------------------------------------------------------
 
 
