@@ -8,7 +8,6 @@ import io
 import json
 from functools import wraps
 
-from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.cache import patch_cache_control
@@ -16,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import condition, require_safe
 
 from cswb.lib.exports import escape_cell
-from cswb.lib.pagecache import compact, get_page, put_page
+from cswb.lib.pagecache import compact, get_page, put_page, shareable
 from indicators.models import Domain, Geography, Indicator, Observation, Zone
 from indicators.services import dashboard_last_modified, dashboard_version
 
@@ -55,10 +54,9 @@ def dashboard_page(view):
 
     @wraps(view)
     def cached(request, *args, **kwargs):
-        shareable = (settings.SESSION_COOKIE_NAME not in request.COOKIES
-                     and "messages" not in request.COOKIES)
+        shared = shareable(request)
         key = f"indicators:page:{_etag(request)}"
-        if shareable:
+        if shared:
             hit = get_page(key)
             if hit is not None:
                 content, headers = hit
@@ -72,7 +70,7 @@ def dashboard_page(view):
         if response.status_code == 200:
             patch_cache_control(response, public=True, max_age=BROWSER_MAX_AGE)
             response.content = compact(response.content, response.get("Content-Type", ""))
-            if shareable:
+            if shared:
                 headers = {
                     name: response[name]
                     for name in ("Content-Type", "Content-Disposition", "Cache-Control")

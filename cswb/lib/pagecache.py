@@ -58,6 +58,9 @@ _PREFORMATTED = re.compile(rb"<(?:pre|textarea)\b", re.IGNORECASE)
 
 # Memory each web process may spend on its copies of cached pages.
 LOCAL_BUDGET_BYTES = 32 * 1024 * 1024
+# Names the layout of what ``put_page`` stores, so that a release that changes it never reads
+# entries an older release left in Redis.
+SHARED_FORMAT = "pages.v2"
 
 
 def content_version() -> int:
@@ -131,7 +134,7 @@ def get_page(key: str):
     value = local_pages.get(key)
     if value is not None:
         return value
-    stored = cache.get(key)
+    stored = cache.get(f"{SHARED_FORMAT}:{key}")
     if stored is None:
         return None
     expires_at, size, value = stored
@@ -142,7 +145,7 @@ def get_page(key: str):
 def put_page(key: str, value, size: int, ttl: int) -> None:
     """Keep ``value`` (about ``size`` bytes) for ``ttl`` seconds, here and in the shared cache."""
     expires_at = time.time() + ttl
-    cache.set(key, (expires_at, size, value), ttl)
+    cache.set(f"{SHARED_FORMAT}:{key}", (expires_at, size, value), ttl)
     local_pages.put(key, value, size, expires_at)
 
 
@@ -154,7 +157,7 @@ def compact(body: bytes, content_type: str) -> bytes:
     return _INDENTATION.sub(b"\n", body)
 
 
-def _cacheable(request) -> bool:
+def shareable(request) -> bool:
     """Whether the request may get the copy everyone shares (nothing personal can be on it)."""
     if request.method not in ("GET", "HEAD"):
         return False
@@ -174,7 +177,7 @@ def public_page(view):
 
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
-        if not _cacheable(request):
+        if not shareable(request):
             return view(request, *args, **kwargs)
         path_hash = hashlib.sha256(request.get_full_path().encode()).hexdigest()
         key = f"page:{content_version()}:{path_hash}"
@@ -214,7 +217,7 @@ def form_page(request, name: str, render):
     ``csrf_token`` and ``started`` as the form's signed start time (None for the real values). The
     shared copy is rendered with placeholders; each request gets its own token and time.
     """
-    if not _cacheable(request):
+    if not shareable(request):
         return render(None, None)
     key = f"form:{content_version()}:{translation.get_language()}:{name}"
     cached = get_page(key)

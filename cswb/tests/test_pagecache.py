@@ -159,3 +159,15 @@ def test_pages_with_preformatted_text_and_other_types_are_cached_as_they_are():
 def test_the_dashboard_overview_is_compacted(client, db):
     html = client.get("/dashboard/").content
     assert b"\n  " not in html and b"\n\n" not in html
+
+
+def test_entries_an_older_release_left_in_redis_are_not_read(db):
+    """A rolling deploy meets pages cached in the old layout: they must be a miss, not a 500."""
+    from django.core.cache import cache
+
+    from cswb.lib.pagecache import get_page
+
+    cache.set("page:1:abc", (b"<p>old</p>", "text/html", '"etag"'))
+    cache.set("indicators:page:1-abc", (b"<p>old</p>", {"Content-Type": "text/html"}))
+    assert get_page("page:1:abc") is None
+    assert get_page("indicators:page:1-abc") is None
