@@ -494,33 +494,28 @@ class StatisticsForm(forms.Form):
         return cleaned
 
 
+class RoutingPermissionsMixin(TriagePermissionsMixin):
+    """Who is told about new issues: triage staff see it, routing managers change it."""
+
+    def has_change_permission(self, request, obj=None):
+        return permissions.can_manage_routing(request.user, obj)
+
+    def has_add_permission(self, request):
+        return permissions.can_manage_routing(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return permissions.can_manage_routing(request.user, obj)
+
+
 @admin.register(TriageContact)
-class TriageContactAdmin(TriagePermissionsMixin, admin.ModelAdmin):
+class TriageContactAdmin(RoutingPermissionsMixin, admin.ModelAdmin):
     list_display = ("name", "email", "topic", "active")
     list_filter = ("active", "topic")
     search_fields = ("name", "email")
 
-    def has_change_permission(self, request, obj=None):
-        return permissions.can_manage_routing(request.user, obj)
-
-    def has_add_permission(self, request):
-        return permissions.can_manage_routing(request.user)
-
-    def has_delete_permission(self, request, obj=None):
-        return permissions.can_manage_routing(request.user, obj)
-
 
 @admin.register(TopicRoute)
-class TopicRouteAdmin(TriagePermissionsMixin, admin.ModelAdmin):
+class TopicRouteAdmin(RoutingPermissionsMixin, admin.ModelAdmin):
     list_display = ("topic", "action_table")
     list_select_related = ("action_table",)
-
-    def has_change_permission(self, request, obj=None):
-        return permissions.can_manage_routing(request.user, obj)
-
-    def has_add_permission(self, request):
-        return permissions.can_manage_routing(request.user)
-
-    def has_delete_permission(self, request, obj=None):
-        return permissions.can_manage_routing(request.user, obj)
 

@@ -161,12 +161,13 @@ def shareable(request) -> bool:
     """Whether the request may get the copy everyone shares (nothing personal can be on it)."""
     if request.method not in ("GET", "HEAD"):
         return False
-    user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated:
-        return False  # staff may see drafts and their own notices
-    # Flash messages live in a cookie, or in the session when they do not fit.
+    # Flash messages live in a cookie, or in the session when they do not fit. Cookies first:
+    # looking at the user would load a session.
     cookies = request.COOKIES
-    return not cookies.get("messages") and settings.SESSION_COOKIE_NAME not in cookies
+    if cookies.get("messages") or settings.SESSION_COOKIE_NAME in cookies:
+        return False
+    user = getattr(request, "user", None)
+    return user is None or not user.is_authenticated  # staff may see drafts and notices
 
 
 def public_page(view):

@@ -151,6 +151,8 @@ def _deliver_after_commit(message_id: int) -> None:
     """
     connection = transaction.get_connection()
     if connection.in_atomic_block:
+        # Django's list of the hooks waiting for this transaction to commit: join ours if it is
+        # there already.
         for _savepoints, hook, _robust in connection.run_on_commit:
             batch = getattr(hook, "outbox_batch", None)
             if batch is not None and not hook.ran:
