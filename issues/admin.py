@@ -11,7 +11,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Q
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -30,6 +30,8 @@ from issues.models import (
     FIRST_RESPONSE_BUSINESS_DAYS,
     Issue,
     IssueEvent,
+    Signpost,
+    Topic,
     TopicRoute,
     TriageContact,
 )
@@ -519,3 +521,41 @@ class TopicRouteAdmin(RoutingPermissionsMixin, admin.ModelAdmin):
     list_display = ("topic", "action_table")
     list_select_related = ("action_table",)
 
+
+class SignpostForm(forms.ModelForm):
+    """The topics as boxes to tick (the admin gives the form its model and other fields)."""
+
+    topics = forms.MultipleChoiceField(
+        label=_("Shown for these topics"),
+        choices=Topic.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Residents see it as soon as they choose one of these topics, and again on "
+                    "the confirmation page."),
+    )
+
+
+
+@admin.register(Signpost)
+class SignpostAdmin(TriagePermissionsMixin, admin.ModelAdmin):
+    """Where residents are pointed for what the plan does not handle: triage keeps the list."""
+
+    form = SignpostForm
+    fields = ("title", "advice", "phone", "website", "topics", "order", "active")
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    list_display = ("title", "phone", "topic_list", "order", "active")
+    list_editable = ("order", "active")
+    list_filter = ("active",)
+    search_fields = ("title", "advice")
+
+    @admin.display(description=_("topics"))
+    def topic_list(self, obj):
+        return ", ".join(obj.topic_labels())
+
+    def has_change_permission(self, request, obj=None):
+        return permissions.can_manage_signposts(request.user, obj)
+
+    def has_add_permission(self, request):
+        return permissions.can_manage_signposts(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return permissions.can_manage_signposts(request.user, obj)

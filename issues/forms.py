@@ -3,7 +3,7 @@ import re
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from cswb.lib.forms import HumanCheckMixin
+from cswb.lib.forms import HumanCheckMixin, LongTextField
 from indicators.models import Geography
 from issues.models import Topic
 
@@ -32,13 +32,13 @@ class IssueForm(HumanCheckMixin, forms.Form):
             "invalid_choice": _("Choose one of the four municipalities in the list."),
         },
     )
-    description = forms.CharField(
+    description = LongTextField(
         label=_("Describe the issue"),
         help_text=_(
             "What is happening, where, and since when, in up to 4,000 characters. Please do not "
             "name other people."
         ),
-        widget=forms.Textarea(attrs={"rows": 8, "maxlength": DESCRIPTION_MAX}),
+        widget=forms.Textarea(attrs={"rows": 8}),
         max_length=DESCRIPTION_MAX,
         min_length=DESCRIPTION_MIN,
         error_messages={
@@ -47,18 +47,21 @@ class IssueForm(HumanCheckMixin, forms.Form):
                 "Tell us a little more: at least %(limit_value)d characters (you wrote "
                 "%(show_value)d)."
             ),
-            "max_length": _(
-                "Shorten the description to %(limit_value)d characters (it has %(show_value)d)."
+            "too_long": _(
+                "The description has %(count)s characters; the most is %(limit)s. Shorten it "
+                "by %(over)s. Nothing was cut: all your text is still in the box."
             ),
         },
     )
-    affected = forms.CharField(
+    affected = LongTextField(
         label=_("Who is affected? (optional)"),
         help_text=_("For example: people in my building, young people in my neighbourhood."),
         max_length=300,
         required=False,
         error_messages={
-            "max_length": _("Shorten this to %(limit_value)d characters (it has %(show_value)d).")
+            "too_long": _(
+                "This has %(count)s characters; the most is %(limit)s. Shorten it by %(over)s."
+            )
         },
     )
     contact = forms.ChoiceField(
@@ -102,6 +105,12 @@ class IssueForm(HumanCheckMixin, forms.Form):
         "topic", "municipality", "description", "affected", "contact", "name", "email", "phone",
         "consent_to_contact", "website", "started",
     ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A browser cuts what is pasted at ``maxlength`` without a word: let the server say it.
+        for field in self.fields.values():
+            field.widget.attrs.pop("maxlength", None)
 
     def clean_description(self):
         return self.cleaned_data["description"].strip()
@@ -168,6 +177,12 @@ class IssueForm(HumanCheckMixin, forms.Form):
                     ),
                 )
         return cleaned
+
+    @property
+    def show_contact_details(self) -> bool:
+        """Whether the contact fields stay in view although "stay anonymous" is chosen: the
+        resident typed details there, and must see them to clear them or change their choice."""
+        return self.has_error("contact", "anonymous_with_details")
 
     @property
     def is_anonymous(self) -> bool:

@@ -1,7 +1,9 @@
 """Issues residents bring forward, their history, and who is told about them."""
 
+import re
 import uuid
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 import holidays
 from django.conf import settings
@@ -285,6 +287,73 @@ class TopicRoute(models.Model):
 
     def __str__(self):
         return f"{self.get_topic_display()} → {self.action_table}"
+
+
+class SignpostQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(active=True)
+
+    def for_topic(self, topic: str) -> list["Signpost"]:
+        """Return the active signposts shown for ``topic``, in order. One query."""
+        return [s for s in self.active() if topic in s.topics]
+
+
+class Signpost(models.Model):
+    """Where to turn instead, or as well: shown to residents who choose one of its topics.
+
+    Residents bring forward what the plan's partners can act on; a dog bite, a by-law complaint
+    or a search for a food bank belongs elsewhere, and the form says so as soon as the topic is
+    chosen, and again on the confirmation page. Staff keep the list.
+    """
+
+    title = models.CharField(
+        _("for"),
+        max_length=120,
+        help_text=_("What the resident may be facing, e.g. “A dog bite or an animal attack”."),
+    )
+    advice = models.CharField(
+        _("advice"),
+        max_length=400,
+        help_text=_("What to do, in a sentence or two, e.g. “Call 311: …”."),
+    )
+    phone = models.CharField(
+        _("phone number"),
+        max_length=30,
+        blank=True,
+        help_text=_("Shown as a link that dials it on a phone, e.g. 311 or 905-825-4777."),
+    )
+    website = models.URLField(_("website"), blank=True)
+    topics = models.JSONField(
+        _("topics"), default=list, help_text=_("The topics this signpost is shown for.")
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    active = models.BooleanField(_("shown to residents"), default=True)
+
+    objects = SignpostQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("signpost")
+        verbose_name_plural = _("signposts")
+        ordering = ["order", "pk"]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def phone_uri(self) -> str:
+        """Return the ``tel:`` address of the phone number (digits and a leading + only)."""
+        number = re.split(r"x|ext", self.phone.lower())[0]
+        return "tel:" + "".join(c for c in number if c.isdigit() or c == "+")
+
+    @property
+    def website_label(self) -> str:
+        """Return the website as people read it: no scheme, no "www.", no trailing slash."""
+        parts = urlsplit(self.website)
+        return (parts.netloc + parts.path.rstrip("/")).removeprefix("www.")
+
+    def topic_labels(self) -> list[str]:
+        labels = dict(Topic.choices)
+        return [str(labels[t]) for t in self.topics if t in labels]
 
 
 class ReferenceCounter(YearCounter):

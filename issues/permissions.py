@@ -20,6 +20,10 @@ ROLE_PERMISSIONS = {
         "issues.add_topicroute",
         "issues.change_topicroute",
         "issues.delete_topicroute",
+        "issues.view_signpost",
+        "issues.add_signpost",
+        "issues.change_signpost",
+        "issues.delete_signpost",
     ],
 }
 
@@ -51,6 +55,11 @@ def can_delete_issues(user, obj=None) -> bool:
 
 def can_manage_routing(user, obj=None) -> bool:
     return is_triage(user) and user.has_perm("issues.change_triagecontact")
+
+
+def can_manage_signposts(user, obj=None) -> bool:
+    """Edit where residents are pointed for what the plan does not handle."""
+    return is_triage(user) and user.has_perm("issues.change_signpost")
 
 
 def can_view_statistics(user) -> bool:

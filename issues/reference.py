@@ -1,7 +1,7 @@
 """Reference data for issues: the default triage contact and topic routing to action tables."""
 
 from actiontables.models import ActionTable
-from issues.models import Topic, TopicRoute, TriageContact
+from issues.models import Signpost, Topic, TopicRoute, TriageContact
 
 DEFAULT_CONTACT = ("CSWB Team", "cswb@halton.ca")
 
@@ -42,7 +42,66 @@ def load_routes() -> int:
     return created
 
 
+# Where to turn for what the plan does not handle. Only numbers we could source are here; staff
+# add the local ones (each municipality's animal services, say) in the admin.
+# - 311: Halton Region's non-emergency line answers for the Region, Burlington, Halton Hills,
+#   Milton, Oakville, both school boards and the police's non-emergency calls; its examples
+#   include reports of dog bites and by-law complaints (the Region's 311 launch notes, quoted at
+#   mikecluett.ca/tag/milton-search/ and oakvillemoms.blogspot.com/2008/03/).
+# - 211: 211 Ontario, answered at any time in more than 150 languages, finds community, social
+#   and health services: food banks, shelters, mental health and addictions, supports for people
+#   facing violence, seniors' programs (211ontario.ca; ontariocaregiver.ca/en/find-support/211).
+# - 905-825-4777: the Halton Regional Police Service non-emergency line (already on every page).
+EVERY_TOPIC_BUT_POLICE = [t for t in Topic.values if t != Topic.GUN_GANG_VIOLENCE]
+SIGNPOSTS = [
+    {
+        "title": "A dog bite or an animal attack",
+        "advice": "Call 311. Halton's 311 line takes reports of dog bites for the Region and "
+        "for Burlington, Halton Hills, Milton and Oakville.",
+        "phone": "311",
+        "topics": [Topic.OTHER],
+    },
+    {
+        "title": "Noise, parking, property standards or another by-law matter",
+        "advice": "Call 311. Your city or town enforces its by-laws, and 311 answers for all "
+        "four.",
+        "phone": "311",
+        "topics": [Topic.OTHER],
+    },
+    {
+        "title": "Services near you: food, housing, mental health, support after violence, "
+        "programs for seniors and youth",
+        "advice": "Call 211, at any time and in more than 150 languages, or search 211 "
+        "Ontario's website. It connects you with community, social and health services.",
+        "phone": "211",
+        "website": "https://211ontario.ca/",
+        "topics": EVERY_TOPIC_BUT_POLICE,
+    },
+    {
+        "title": "A crime that is not an emergency",
+        "advice": "Call the Halton Regional Police Service non-emergency line. In an "
+        "emergency, call 911.",
+        "phone": "905-825-4777",
+        "topics": [Topic.GUN_GANG_VIOLENCE, Topic.OTHER],
+    },
+]
+
+
+def load_signposts() -> int:
+    """Create the signposts when there are none: staff's edits and deletions are kept."""
+    if Signpost.objects.exists():
+        return 0
+    Signpost.objects.bulk_create(
+        Signpost(order=10 * (i + 1), **{**item, "topics": [str(t) for t in item["topics"]]})
+        for i, item in enumerate(SIGNPOSTS)
+    )
+    return len(SIGNPOSTS)
+
+
 def load() -> str:
     contacts = load_contacts()
     routes = load_routes()
-    return f"{contacts} triage contacts and {routes} topic routes created"
+    signposts = load_signposts()
+    return (
+        f"{contacts} triage contacts, {routes} topic routes and {signposts} signposts created"
+    )

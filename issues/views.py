@@ -12,7 +12,7 @@ from cswb.lib.pagecache import form_page
 from cswb.lib.ratelimit import ratelimit
 from issues import services
 from issues.forms import IssueForm
-from issues.models import FOLLOW_LINK_MAX_AGE, FOLLOW_LINK_PURPOSE, Issue
+from issues.models import FOLLOW_LINK_MAX_AGE, FOLLOW_LINK_PURPOSE, Issue, Signpost
 
 # Submissions per address per hour: enough to fix a few mistakes, too few for a flood.
 SUBMIT_LIMIT = 10
@@ -55,14 +55,18 @@ def create(request):
                 consent_to_contact=data["consent_to_contact"],
             )
             return redirect("issues:submitted", token=issue.follow_token())
-        return render(request, "issues/create.html", {"form": form})
+        return render(request, "issues/create.html", _form_context(form))
     return form_page(request, "issues:create", _render_empty_form(request))
+
+
+def _form_context(form) -> dict:
+    return {"form": form, "signposts": list(Signpost.objects.active())}
 
 
 def _render_empty_form(request):
     def render_page(csrf_token, started):
         form = IssueForm()
-        context = {"form": form}
+        context = _form_context(form)
         if csrf_token is not None:
             form.fields["started"].initial = started
             context["csrf_token"] = csrf_token
@@ -77,7 +81,15 @@ def submitted(request, token):
     issue = _issue_from_token(token)
     follow_url = request.build_absolute_uri(issue.get_absolute_url())
     return _private(
-        render(request, "issues/submitted.html", {"issue": issue, "follow_url": follow_url})
+        render(
+            request,
+            "issues/submitted.html",
+            {
+                "issue": issue,
+                "follow_url": follow_url,
+                "signposts": Signpost.objects.for_topic(issue.topic),
+            },
+        )
     )
 
 

@@ -61,3 +61,52 @@ class HumanCheckMixin(forms.Form):
                 code="too_fast",
             )
         return started
+
+
+class LongTextField(forms.CharField):
+    """Free text with a length limit that never cuts what a person typed or pasted.
+
+    Browsers cut pasted text at an input's ``maxlength`` without a word, so none is sent: the
+    page's script counts instead (``data-count-max``), and text over the limit comes back whole
+    with its length. Line breaks count once, as the browser counts them (it sends CR LF).
+    """
+
+    default_error_messages = {
+        "too_long": _(
+            "This has %(count)s characters; the most is %(limit)s. Shorten it by %(over)s. "
+            "Nothing was cut: all your text is still here."
+        ),
+    }
+
+    def __init__(self, *, max_length: int, **kwargs):
+        self.max_chars = max_length
+        super().__init__(**kwargs)
+
+    def widget_attrs(self, widget):
+        attrs = super().widget_attrs(widget)
+        # The script's words, in the page's language; {left}, {over}, {max} are its numbers.
+        attrs["data-count-max"] = str(self.max_chars)
+        attrs["data-count-left"] = _("Characters left: {left} of {max}.")
+        attrs["data-count-over"] = _(
+            "Too many characters: {over} over the limit of {max}. Shorten the text before you "
+            "send it; nothing will be cut."
+        )
+        return attrs
+
+    def to_python(self, value):
+        return super().to_python(value).replace("\r\n", "\n").replace("\r", "\n")
+
+    def validate(self, value):
+        super().validate(value)
+        count = len(value)
+        if count > self.max_chars:
+            raise forms.ValidationError(
+                self.error_messages["too_long"],
+                code="too_long",
+                # Grouped with commas, as the page's script and the help texts write numbers.
+                params={
+                    "count": f"{count:,}",
+                    "limit": f"{self.max_chars:,}",
+                    "over": f"{count - self.max_chars:,}",
+                },
+            )

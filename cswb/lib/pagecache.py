@@ -49,6 +49,8 @@ PRIVATE_MODELS = {
     "grants.event",
     "grants.report",
 }
+# Rows of other apps that do appear on public pages (the issue form shows the signposts).
+PUBLIC_MODELS = {"issues.signpost"}
 
 
 # A line break and the indentation and blank lines after it: browsers collapse it to one space.
@@ -238,5 +240,8 @@ def form_page(request, name: str, render):
 def bump_on_public_change(sender, **kwargs):
     """Signal receiver: a row of public data changed, so cached pages are out of date."""
     opts = sender._meta
-    if opts.app_label in PUBLIC_DATA_APPS and opts.label_lower not in PRIVATE_MODELS:
+    label = opts.label_lower
+    if label in PUBLIC_MODELS or (
+        opts.app_label in PUBLIC_DATA_APPS and label not in PRIVATE_MODELS
+    ):
         bump_version()

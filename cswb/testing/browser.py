@@ -67,3 +67,29 @@ def assert_accessible(page) -> None:
                 f"- {violation['id']} ({violation['impact']}): {violation['help']} at {targets}"
             )
         pytest.fail("\n".join(lines))
+
+
+def tab_to(page, selector: str, *, backwards: bool = False, limit: int = 80) -> None:
+    """Press Tab (or Shift+Tab) until the element matching ``selector`` has the focus.
+
+    Fail when it is never reached: a control the keyboard cannot reach is a defect, not a skip.
+    """
+    key = "Shift+Tab" if backwards else "Tab"
+    for _ in range(limit):
+        if page.evaluate("(s) => document.activeElement?.matches(s) ?? false", selector):
+            return
+        page.keyboard.press(key)
+    pytest.fail(f"{selector} was not reached by {limit} presses of {key} on {page.url}")
+
+
+def focused_id(page) -> str:
+    return page.evaluate("document.activeElement ? document.activeElement.id : ''")
+
+
+def in_viewport(page, selector: str) -> bool:
+    """Whether the top of the element is inside the visible part of the page."""
+    return page.evaluate(
+        "(s) => { const r = document.querySelector(s).getBoundingClientRect();"
+        " return r.top >= 0 && r.top < window.innerHeight; }",
+        selector,
+    )

@@ -60,6 +60,7 @@ EXPECTED = {
     "indicators.observation": {"admin": "vcadie", "steward": "vcadie"},
     "indicators.remotesource": {"admin": "va", "steward": "va"},  # none configured yet
     "issues.issue": {"admin": "vcd", "triage": "vc"},
+    "issues.signpost": {"admin": "vcad", "triage": "vcad"},
     "issues.topicroute": {"admin": "vcad", "triage": "vcad"},
     "issues.triagecontact": {"admin": "vcad", "triage": "vcad"},
     "otp_static.staticdevice": ADMIN_ONLY,

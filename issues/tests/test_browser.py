@@ -5,8 +5,9 @@ from django.core import mail
 
 from cswb.lib.forms import HumanCheckMixin
 from cswb.lib.ratelimit import hit
+from cswb.testing.browser import focused_id, in_viewport, tab_to
 from cswb.testing.worker import wait_for
-from issues import views
+from issues import reference, views
 from issues.models import Issue, TriageContact
 from issues.tests.factories import follow_link_in
 
@@ -69,13 +70,6 @@ def test_a_resident_submits_an_issue_and_gets_the_acknowledgement(page, assert_a
     assert_accessible(page)
 
 
-def test_the_form_works_at_phone_width(page, assert_accessible):
-    page.set_viewport_size({"width": 390, "height": 844})
-    page.goto("/issues/new/")
-    assert page.get_by_role("button", name="Send the issue").is_visible()
-    assert_accessible(page)
-
-
 def test_the_rate_limit_page_is_accessible(page, assert_accessible):
     for _ in range(views.SUBMIT_LIMIT):
         hit("issues-submit", "127.0.0.1", limit=views.SUBMIT_LIMIT, window=views.SUBMIT_WINDOW)
@@ -83,3 +77,86 @@ def test_the_rate_limit_page_is_accessible(page, assert_accessible):
     page.get_by_role("button", name="Send the issue").click()
     assert "Too many attempts" in page.locator("h1").inner_text()
     assert_accessible(page)
+
+
+@pytest.mark.parametrize("width", [375, 1280])
+def test_a_resident_sends_an_issue_with_the_keyboard_alone(page, assert_accessible, width):
+    """Tab, Shift+Tab, Space and Enter, typing, and the arrow key that moves between radio
+    buttons: no mouse. A failed submission puts the focus on the error summary, in view."""
+    reference.load_signposts()
+    page.set_viewport_size({"width": width, "height": 800})
+    page.goto("/issues/new/")
+    page.wait_for_timeout(1100)  # the minimum fill time, shortened for the test
+    tab_to(page, "button[type=submit]")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert focused_id(page) == "error-summary"
+    assert in_viewport(page, "#error-summary")
+    assert "There are 3 problems with your answers" in page.locator("#error-summary").inner_text()
+    assert_accessible(page)
+
+    # From the summary, the first link leads to the topic.
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    assert focused_id(page) == "id_topic"
+    signposts = page.locator(".issues-signposts-box")
+    assert not signposts.is_visible()
+    page.keyboard.type("Something")
+    assert page.locator("#id_topic").input_value() == "other"
+    assert signposts.is_visible()
+    assert "Call 311" in signposts.inner_text()
+    # The signposts' links come next, then the municipality.
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.getAttribute('href')") == "tel:311"
+    tab_to(page, "#id_municipality")
+    page.keyboard.type("Milton")
+    page.keyboard.press("Tab")
+    assert focused_id(page) == "id_description"
+    page.keyboard.type("A dog off its leash bit a child at the park on Main Street.")
+    assert "Characters left: 3,941 of 4,000." in page.locator("#id_description_count").inner_text()
+
+    # The contact fields appear only once the resident chooses to give them.
+    tab_to(page, "#id_contact_0")
+    assert not page.locator("#contact-details").is_visible()
+    page.keyboard.press("ArrowDown")
+    assert page.locator("#id_contact_1").is_checked()
+    assert page.locator("#contact-details").is_visible()
+    page.keyboard.press("Tab")
+    assert focused_id(page) == "id_name"
+    page.keyboard.type("Morgan Resident")
+    page.keyboard.press("Tab")
+    page.keyboard.type("morgan@example.org")
+    tab_to(page, "#id_consent_to_contact")
+    page.keyboard.press("Space")
+    assert page.locator("#id_consent_to_contact").is_checked()
+    # Back up one field and forward again, as people do.
+    page.keyboard.press("Shift+Tab")
+    assert focused_id(page) == "id_phone"
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+
+    page.wait_for_url("**/issues/received/**")
+    issue = Issue.objects.get()
+    assert (issue.topic, issue.municipality.name, issue.email) == (
+        "other", "Milton", "morgan@example.org"
+    )
+    assert "A dog bite or an animal attack" in page.locator("main").inner_text()
+    assert_accessible(page)
+
+
+def test_pasted_text_over_the_limit_is_counted_and_kept_whole(page):
+    page.goto("/issues/new/")
+    page.wait_for_timeout(1100)
+    page.locator("#id_description").focus()
+    text = " ".join(["The shelter turned people away again tonight."] * 90)  # 4,139 characters
+    page.keyboard.insert_text(text)
+    count = page.locator("#id_description_count")
+    assert "Too many characters: 139 over the limit of 4,000." in count.inner_text()
+    assert page.locator("#id_description").input_value() == text
+    with page.expect_navigation():
+        page.get_by_role("button", name="Send the issue").click()
+    summary = page.locator("#error-summary").inner_text()
+    assert "The description has 4,139 characters; the most is 4,000. Shorten it by 139." in summary
+    assert page.locator("#id_description").input_value() == text
+    assert Issue.objects.count() == 0

@@ -1,4 +1,5 @@
 import re
+from pathlib import Path
 from unittest import mock
 
 import pytest
@@ -106,8 +107,9 @@ def test_it_accepts_a_phone_number_without_an_email(
         ({"municipality": "99999"}, "municipality", "Choose one of the four municipalities"),
         ({"description": ""}, "description", "Describe the issue."),
         ({"description": "short"}, "description", "at least 10 characters"),
-        ({"description": "x" * 4001}, "description", "Shorten the description to 4000"),
-        ({"affected": "y" * 301}, "affected", "Shorten this to 300 characters"),
+        ({"description": "x" * 4001}, "description",
+         "The description has 4,001 characters; the most is 4,000. Shorten it by 1."),
+        ({"affected": "y" * 301}, "affected", "This has 301 characters; the most is 300."),
         ({"contact": "named", "consent_to_contact": "on", "email": "a@example.org"},
          "name", "Enter your name, or choose to stay anonymous."),
         ({"contact": "named", "name": "Sam", "consent_to_contact": "on"},
@@ -258,3 +260,72 @@ def test_signed_in_staff_get_a_form_of_their_own(client, cswb_admin):
     html = client.get(URL).content.decode()
     assert _tokens(html)[0]
     assert local_pages.used == 0
+
+
+def test_a_failed_submission_puts_the_summary_first_and_focuses_it(client, form_data):
+    html = _post(client, form_data(topic="")).content.decode()
+    summary_at = html.index('id="error-summary"')
+    # Right under the heading: above the emergency box and the notice of collection.
+    assert html.index("<h1>") < summary_at < html.index("urgent-heading")
+    assert summary_at < html.index("collection-heading")
+    summary_tag = html[html.rindex("<div", 0, summary_at):html.index(">", summary_at)]
+    assert "autofocus" in summary_tag and 'tabindex="-1"' in summary_tag
+    assert "js/issues-form.js" in html
+
+
+def test_the_notice_of_collection_is_short_with_the_rest_behind_a_disclosure(client):
+    html = client.get(URL).content.decode()
+    notice = html[html.index('id="collection-heading"'):html.index("<form method")]
+    short, full = notice.split("<details", 1)
+    assert "cswb@halton.ca" in short
+    assert "Community Safety and Policing Act, 2019" not in short
+    assert "<summary>Read the full notice of collection</summary>" in full
+    assert "Community Safety and Policing Act, 2019" in full
+    assert "Municipal Freedom of Information and Protection of Privacy Act" in full
+
+
+def test_no_field_has_a_maxlength_that_would_cut_pasted_text(client):
+    html = client.get(URL).content.decode()
+    form = html[html.index("<form method"):html.index("</form>")]
+    assert "maxlength" not in form
+    assert re.search(r'<textarea[^>]*data-count-max="4000"', form)
+    assert re.search(r'<input[^>]*name="affected"[^>]*data-count-max="300"', form)
+    assert 'data-count-left="Characters left: {left} of {max}."' in form
+
+
+def test_a_description_over_the_limit_comes_back_whole_with_its_length(client, form_data):
+    text = "\n".join(["Shelter beds are full."] * 200)  # 4,599 characters
+    response = _post(client, form_data(description=text))
+    html = response.content.decode()
+    assert Issue.objects.count() == 0
+    assert "The description has 4,599 characters; the most is 4,000. Shorten it by 599." in html
+    assert "Nothing was cut" in html
+    sent_back = re.search(r"<textarea[^>]*>\n?(.*?)</textarea>", html, re.S).group(1)
+    assert sent_back.count("Shelter beds are full.") == 200
+
+
+def test_line_breaks_count_once_as_the_browser_counts_them(client, form_data):
+    # Browsers send each line break as CR LF; the page's count and the limit treat it as one.
+    text = ("a" * 99 + "\r\n") * 40  # 4,000 characters as typed, 4,040 bytes as sent
+    response = _post(client, form_data(description=text))
+    assert response.status_code == 302
+    description = Issue.objects.get().description
+    assert "\r" not in description
+    assert len(description) == 3999  # stripped of its last line break
+
+
+def test_contact_fields_are_hidden_by_the_stylesheet_while_anonymous_is_chosen(client):
+    from django.contrib.staticfiles import finders
+
+    css = Path(finders.find("css/issues.css")).read_text()
+    assert (
+        '.issues-contact:has(input[name="contact"][value="anonymous"]:checked)' in css
+    )
+    html = client.get(URL).content.decode()
+    assert 'class="issues-contact-details" id="contact-details"' in html
+
+
+def test_contact_details_typed_with_anonymous_chosen_stay_in_view(client, form_data):
+    html = _post(client, form_data(email="sam@example.org")).content.decode()
+    assert 'class="issues-contact-details issues-contact-details-shown"' in html
+    assert 'value="sam@example.org"' in html

@@ -12,8 +12,8 @@ def test_reference_data_is_idempotent(db):
     ActionTable.objects.create(name="Homelessness Action Table", slug="homelessness", summary=".")
     ActionTable.objects.create(name="Alcohol Action Table", slug="alcohol", summary=".")
     first = reference.load()
-    assert first == "1 triage contacts and 2 topic routes created"
-    assert reference.load() == "0 triage contacts and 0 topic routes created"
+    assert first == "1 triage contacts, 2 topic routes and 4 signposts created"
+    assert reference.load() == "0 triage contacts, 0 topic routes and 0 signposts created"
     assert TriageContact.objects.get().email == "cswb@halton.ca"
     routes = dict(TopicRoute.objects.values_list("topic", "action_table__slug"))
     assert routes == {Topic.HOUSING: "homelessness", Topic.SUBSTANCE_USE: "alcohol"}
