@@ -415,6 +415,7 @@ class WithdrawForm(forms.Form):
         label=_("Why are you withdrawing the application?"),
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=2000,
+        error_messages={"required": _("Give a reason to withdraw the application.")},
     )
 
 

@@ -114,5 +114,6 @@ def test_the_follow_form_shows_errors_accessibly_and_at_phone_width(
     page.get_by_role("button", name="Send me the confirmation link").click()
 
     assert "Enter an email address" in page.locator("#error-summary").inner_text()
+    assert page.evaluate("document.activeElement.id") == "error-summary"
     assert page.get_by_label("Your email address").input_value() == "not-an-address"
     assert_accessible(page)

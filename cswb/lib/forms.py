@@ -1,4 +1,4 @@
-"""Form helpers shared by the public forms: a honeypot and a minimum time to fill."""
+"""Form helpers shared by the public forms: a honeypot, a minimum fill time, the error summary."""
 
 import time
 
@@ -14,6 +14,25 @@ STARTED_SALT = "form-started"
 def started_token() -> str:
     """Return the signed time a form was handed out, for ``HumanCheckMixin.started``."""
     return signing.dumps(time.time(), salt=STARTED_SALT)
+
+
+def error_summary(form: forms.BaseForm) -> list[dict]:
+    """Return every error of ``form`` in field order, for ``includes/form_errors.html``.
+
+    Each item has the ``message``, the field's ``label`` and the ``anchor`` (id) of the input to
+    move to; fields a person cannot reach (hidden inputs, the honeypot) get no label or anchor.
+    A group of radio buttons or checkboxes links to its first box.
+    """
+    unseen = set(HumanCheckMixin.base_fields) if isinstance(form, HumanCheckMixin) else set()
+    items = [{"anchor": "", "label": "", "message": str(e)} for e in form.non_field_errors()]
+    for bound in form:
+        if not bound.errors:
+            continue
+        reachable = not bound.is_hidden and bound.name not in unseen
+        anchor = (bound.id_for_label or f"{bound.auto_id}_0") if reachable else ""
+        label = bound.label if reachable else ""
+        items.extend({"anchor": anchor, "label": label, "message": str(e)} for e in bound.errors)
+    return items
 
 
 class HumanCheckMixin(forms.Form):

@@ -30,10 +30,14 @@ def test_every_page_has_the_layout(client, db):
         _one_h1(html)
         assert '<html lang="en-ca">' in html
         assert 'href="#main"' in html and 'id="main"' in html
-        assert "In an emergency, call 911." in html
+        header = html[html.index("<header"):html.index("</header>")]
+        # The banner sits in the header landmark.
+        assert 'In an emergency, call <a href="tel:911">911</a>.' in header
         for link in ["/action-tables/", "/dashboard/", "/grants/", "/issues/new/"]:
             assert f'href="{link}"' in html
         assert 'href="/privacy/"' in html and 'href="/accessibility/"' in html
+        assert '<a href="tel:311">311</a>' in html
+        assert '<a href="tel:+1-905-825-4777">905-825-4777</a>' in html
 
 
 def test_the_privacy_statement_gives_authority_purpose_and_contact(client, db):
@@ -47,7 +51,7 @@ def test_it_shows_404_in_the_layout(client, db):
     assert response.status_code == 404
     html = response.content.decode()
     assert "We could not find that page" in html
-    assert "In an emergency, call 911." in html
+    assert 'In an emergency, call <a href="tel:911">911</a>.' in html
 
 
 def _boom(request):
