@@ -34,7 +34,7 @@ def test_it_shows_the_emergency_and_collection_notices_above_the_form(client):
     assert html.count("<h1") == 1
     assert "<h1>Bring an issue forward</h1>" in html
     form_at = html.index("<form method=\"post\"")
-    for text in ("call 911", "905-825-4777", "Notice of collection",
+    for text in ('call <a href="tel:911">911</a>', "905-825-4777", "Notice of collection",
                  "Community Safety and Policing Act, 2019", "cswb@halton.ca", "311"):
         assert -1 < html.index(text) < form_at, text
     assert 'class="hp-field" aria-hidden="true"' in html
