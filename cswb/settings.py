@@ -147,13 +147,22 @@ ADMIN_REQUIRE_2FA = env_bool("ADMIN_REQUIRE_2FA", True)
 OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Halton CSWB Portal")
 RECOVERY_CODE_COUNT = 10
 
-# django-axes: after 5 failed sign-ins, the account and the address are each locked for a while.
+# django-axes: five failed sign-ins for one name from one address lock that pair; a name guessed
+# from many addresses is locked once it reaches the higher per-name limit. The address is the one
+# the rate limits use (TRUST_X_FORWARDED_FOR), so a load balancer's own address locks nobody out.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
+AXES_USERNAME_FAILURE_LIMIT = env_int("AXES_USERNAME_FAILURE_LIMIT", 20, minimum=1)
+if AXES_USERNAME_FAILURE_LIMIT < AXES_FAILURE_LIMIT:
+    raise ImproperlyConfigured(
+        f"AXES_USERNAME_FAILURE_LIMIT={AXES_USERNAME_FAILURE_LIMIT} must be at least "
+        f"AXES_FAILURE_LIMIT={AXES_FAILURE_LIMIT}: it counts a name's failures from all addresses."
+    )
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15, minimum=1))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "cswb.accounts.lockout.LockoutHandler"
+AXES_CLIENT_IP_CALLABLE = "cswb.lib.ratelimit.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
 AXES_USERNAME_FORM_FIELD = "username"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -342,7 +351,7 @@ AUDITLOG_EXCLUDE_TRACKING_MODELS = (
     "outbox.message",
     "actiontables.subscription",  # followers' email addresses stay out of the log
 )
-AUDITLOG_EXCLUDE_TRACKING_FIELDS = ("password", "last_login", "key", "token")
+AUDITLOG_EXCLUDE_TRACKING_FIELDS = ("password", "last_login", "key", "token", "token_hash")
 
 LOGGING = {
     "version": 1,

@@ -1,4 +1,5 @@
 from django import forms
+from django.contrib.auth.forms import SetPasswordForm
 from django.utils.translation import gettext_lazy as _
 
 
@@ -34,3 +35,10 @@ class SetupForm(forms.Form):
                 _("The code is 6 digits, with no letters."), code="not_digits"
             )
         return code
+
+
+class EnrolForm(SetPasswordForm):
+    """The enrolment link's form: a new password, and the first code from the new app."""
+
+    code = SetupForm.base_fields["code"]
+    clean_code = SetupForm.clean_code

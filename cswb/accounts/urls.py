@@ -7,6 +7,6 @@ app_name = "accounts"
 urlpatterns = [
     path("sign-in/", views.login, name="login"),
     path("sign-in/code/", views.verify, name="verify"),
-    path("sign-in/set-up/", views.setup, name="setup"),
+    path("enrol/<str:token>/", views.enrol, name="enrol"),
     path("sign-out/", views.logout_view, name="logout"),
 ]

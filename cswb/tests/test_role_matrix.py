@@ -28,6 +28,8 @@ from issues.tests.factories import IssueFactory
 ADMIN_ONLY = {"admin": "vcad"}
 EXPECTED = {
     "accounts.user": ADMIN_ONLY,
+    # Who was sent an enrolment link and when; the links themselves are never kept.
+    "accounts.enrolment": {"admin": "v"},
     "auth.group": ADMIN_ONLY,
     # The first table is not the lead's own: they may list tables but not save this one.
     "actiontables.actiontable": {"admin": "vcadie", "lead": "v", "triage": "v"},
@@ -63,8 +65,10 @@ EXPECTED = {
     "issues.signpost": {"admin": "vcad", "triage": "vcad"},
     "issues.topicroute": {"admin": "vcad", "triage": "vcad"},
     "issues.triagecontact": {"admin": "vcad", "triage": "vcad"},
-    "otp_static.staticdevice": ADMIN_ONLY,
-    "otp_totp.totpdevice": ADMIN_ONLY,
+    # Second factors are added only by their owner on an enrolment link; administrators may
+    # remove a lost one, and never see a secret.
+    "otp_static.staticdevice": {"admin": "vd"},
+    "otp_totp.totpdevice": {"admin": "vd"},
     # Fields are read-only; "change" is the right to send a message again.
     "outbox.message": {"admin": "vc", "triage": "vc"},
 }
