@@ -199,3 +199,21 @@ class IssueForm(HumanCheckMixin, forms.Form):
                 anchor = field.id_for_label or f"{field.auto_id}_0"
                 summary.append((anchor, str(error)))
         return summary
+
+
+class LinkRequestForm(HumanCheckMixin, forms.Form):
+    """Ask for the private links again: the answer is the same for any address."""
+
+    email = forms.EmailField(
+        label=_("The email address you gave with your issue"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        error_messages={
+            "required": _("Enter the email address you gave with your issue."),
+            "invalid": _("Enter an email address like name@example.com."),
+        },
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].widget.attrs.pop("maxlength", None)

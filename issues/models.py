@@ -71,6 +71,12 @@ class IssueQuerySet(models.QuerySet):
             name="", email="", phone=""
         )
 
+    def reachable_at(self, email: str):
+        """Return the issues whose resident gave ``email`` and agreed to be written to there."""
+        return self.filter(
+            email__iexact=email.strip(), consent_to_contact=True, contact_removed_at__isnull=True
+        ).exclude(email="")
+
     def contact_retention_expired(self, now=None, months=None):
         """Return final issues closed more than ``months`` ago that still hold contact details."""
         now = now or timezone.now()
@@ -225,6 +231,15 @@ class IssueEvent(models.Model):
     from_state = models.CharField(_("from"), max_length=12, choices=State, blank=True)
     to_state = models.CharField(_("to"), max_length=12, choices=State, blank=True)
     text = models.TextField(_("text"), blank=True, max_length=4000)
+    # Which table a referral went to, kept for the resident's timeline after a later referral.
+    action_table = models.ForeignKey(
+        "actiontables.ActionTable",
+        verbose_name=_("action table"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     public = models.BooleanField(
         _("shown to the resident"),
         default=False,

@@ -1,14 +1,23 @@
-"""Reads for staff: statistics about issues, for the admin page and its CSV export."""
+"""Reads: statistics about issues for staff (the admin page and its CSV export), and the
+history of an issue as its resident may see it."""
 
 from dataclasses import dataclass
+from datetime import datetime
 from statistics import median
 
-from django.db.models import Count, F
+from django.db.models import Count, F, Q
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from issues.models import FIRST_RESPONSE_BUSINESS_DAYS, Issue, Topic, business_days_before
-from issues.workflow import State
+from issues.models import (
+    FIRST_RESPONSE_BUSINESS_DAYS,
+    Issue,
+    IssueEvent,
+    Topic,
+    business_days_before,
+)
+from issues.workflow import FINAL_STATES, State
 
 
 @dataclass
@@ -100,3 +109,78 @@ def statistics_rows(issues) -> list[list]:
         ["first response", "of which overdue", times.overdue],
     ]
     return rows
+
+
+@dataclass
+class TimelineEntry:
+    when: datetime
+    title: str
+    # Staff's public response, as they wrote it (the template escapes it).
+    response: str = ""
+    action_table: object = None
+    # The table's public page, when it has one (a forming table has none yet).
+    action_table_url: str = ""
+    # The resident-facing state the entry moved the issue to: it names the entry's style.
+    state: str = ""
+
+
+def public_timeline(issue: Issue) -> list[TimelineEntry]:
+    """Return the issue's history as its resident may see it, oldest first. One query.
+
+    Received, in review, referred to a table (named), responded (with the response), closed and
+    reopened; never notes, assignments or who did what. Spam reads as closed. A response and the
+    step that carried it are one entry.
+    """
+    from actiontables.models import ActionTable
+
+    events = (
+        issue.events.filter(
+            Q(kind=IssueEvent.Kind.TRANSITION) | Q(kind=IssueEvent.Kind.RESPONSE, public=True)
+        )
+        .select_related("action_table")
+        .order_by("created_at", "pk")
+    )
+    # Every issue was received, whichever way it came in (its event is not needed to say so).
+    entries = [TimelineEntry(issue.submitted_at, _("Received"), state=State.NEW)]
+    for event in events:
+        if event.kind == IssueEvent.Kind.RESPONSE:
+            entries.append(
+                TimelineEntry(
+                    event.created_at, _("Response from staff"), response=event.text,
+                    state=State.RESPONDED,
+                )
+            )
+        else:
+            entry = _transition_entry(event, ActionTable)
+            if entry is not None:
+                entries.append(entry)
+    return entries
+
+
+def _transition_entry(event: IssueEvent, table_model) -> TimelineEntry | None:
+    target, source = event.to_state, event.from_state
+    when = event.created_at
+    if target == State.RESPONDED:
+        return None  # the response that came with it is the entry
+    if target in FINAL_STATES:
+        # Spam reads as closed; a second "closed" (closed, then marked spam) would say nothing.
+        if source in FINAL_STATES:
+            return None
+        return TimelineEntry(when, _("Closed"), state=State.CLOSED)
+    if source in FINAL_STATES:
+        return TimelineEntry(when, _("Reopened"), state=target)
+    if target == State.IN_REVIEW:
+        return TimelineEntry(when, _("In review"), state=State.IN_REVIEW)
+    if target == State.REFERRED:
+        table = event.action_table
+        if table is None:
+            return TimelineEntry(when, _("Referred to an action table"), state=State.REFERRED)
+        url = "" if table.status == table_model.Status.FORMING else table.get_absolute_url()
+        return TimelineEntry(
+            when,
+            _("Referred to an action table: %(table)s") % {"table": table.name},
+            action_table=table,
+            action_table_url=url,
+            state=State.REFERRED,
+        )
+    return None

@@ -135,6 +135,39 @@ def issue_submit(
     return issue
 
 
+# A resident with more issues than this gets the links of their latest ones.
+LINKS_RESENT_AT_MOST = 10
+
+
+def follow_links_send(*, email: str, now=None) -> int:
+    """Email again the private link of each issue whose resident gave ``email`` and agreed to be
+    contacted there; each link at most once an hour, whoever asks and however often.
+
+    Return how many issues were found. The caller must not tell the visitor: that would reveal
+    who has brought an issue forward. The emails are the resident's (``issue:<pk>:resident:``),
+    so the retention task deletes them with the rest of their contact details.
+    """
+    now = now or timezone.now()
+    hour = int(now.timestamp() // 3600)
+    latest = Issue.objects.reachable_at(email).order_by("-submitted_at")
+    issues = list(latest[:LINKS_RESENT_AT_MOST])
+    with transaction.atomic():
+        for issue in issues:
+            outbox.message_queue(
+                to=issue.email,
+                template="issues-follow-link",
+                context={
+                    "name": issue.name,
+                    "reference": issue.reference,
+                    "follow_url": issue.follow_url(),
+                    "submitted_at": issue.submitted_at,
+                },
+                kind="issues.follow_link",
+                dedupe_key=f"issue:{issue.pk}:resident:link:{hour}",
+            )
+    return len(issues)
+
+
 def _check_triage(user) -> None:
     if not permissions.can_triage_issues(user):
         raise PermissionDenied(_("Only issue triage staff may change issues."))
@@ -231,6 +264,7 @@ def issue_transition(
         from_state=from_state,
         to_state=transition.target,
         text=str(transition.label),
+        action_table=action_table if transition.needs_action_table else None,
     )
     if response:
         IssueEvent.objects.create(

@@ -1,32 +1,41 @@
-"""Public pages: the form, the confirmation, and the resident's private follow-up page."""
+"""Public pages: the form, the confirmation, the resident's private follow-up page, lost links."""
 
 import uuid
 
-from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
 from cswb.lib import links
 from cswb.lib.pagecache import form_page
 from cswb.lib.ratelimit import ratelimit
-from issues import services
-from issues.forms import IssueForm
+from issues import selectors, services
+from issues.forms import IssueForm, LinkRequestForm
 from issues.models import FOLLOW_LINK_MAX_AGE, FOLLOW_LINK_PURPOSE, Issue, Signpost
 
 # Submissions per address per hour: enough to fix a few mistakes, too few for a flood.
 SUBMIT_LIMIT = 10
 SUBMIT_WINDOW = 60 * 60
+# Requests for lost links per address per hour (each issue's link is emailed once an hour anyway).
+LINKS_LIMIT = 5
+LINKS_WINDOW = 60 * 60
 
 
-def _issue_from_token(token: str) -> Issue:
-    """Return the issue behind a private link; 404 for a tampered, foreign or unknown one."""
+def _issue_from_token(token: str) -> Issue | None:
+    """Return the issue behind a private link; None for a tampered, foreign or unknown one."""
     value = links.read_token(FOLLOW_LINK_PURPOSE, token, max_age=FOLLOW_LINK_MAX_AGE)
     try:
         key = uuid.UUID(str(value))
     except ValueError:
-        raise Http404 from None
-    return get_object_or_404(Issue.objects.select_related("municipality"), follow_key=key)
+        return None
+    return Issue.objects.select_related("municipality").filter(follow_key=key).first()
+
+
+def _link_problem(request):
+    """Answer a link that opens nothing: a 404 that offers to email the links again."""
+    return _private(
+        render(request, "issues/link_problem.html", {"form": LinkRequestForm()}, status=404)
+    )
 
 
 def _private(response):
@@ -79,6 +88,8 @@ def _render_empty_form(request):
 @require_safe
 def submitted(request, token):
     issue = _issue_from_token(token)
+    if issue is None:
+        return _link_problem(request)
     follow_url = request.build_absolute_uri(issue.get_absolute_url())
     return _private(
         render(
@@ -97,7 +108,19 @@ def submitted(request, token):
 @require_safe
 def follow(request, token):
     issue = _issue_from_token(token)
-    responses = issue.events.filter(public=True).order_by("created_at", "pk")
-    return _private(
-        render(request, "issues/follow.html", {"issue": issue, "responses": responses})
-    )
+    if issue is None:
+        return _link_problem(request)
+    timeline = selectors.public_timeline(issue)
+    return _private(render(request, "issues/follow.html", {"issue": issue, "timeline": timeline}))
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+@ratelimit("issues-links", limit=LINKS_LIMIT, window=LINKS_WINDOW)
+def request_links(request):
+    """Email a resident their private links again; say the same thing whoever asks."""
+    form = LinkRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.follow_links_send(email=form.cleaned_data["email"])
+        return render(request, "issues/links_sent.html", {"email": form.cleaned_data["email"]})
+    return render(request, "issues/links_request.html", {"form": form})

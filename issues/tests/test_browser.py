@@ -160,3 +160,46 @@ def test_pasted_text_over_the_limit_is_counted_and_kept_whole(page):
     assert "The description has 4,139 characters; the most is 4,000. Shorten it by 139." in summary
     assert page.locator("#id_description").input_value() == text
     assert Issue.objects.count() == 0
+
+
+@pytest.mark.parametrize("width", [375, 1280])
+def test_the_follow_page_and_the_lost_link_pages_are_accessible(
+    page, assert_accessible, width, triage_user, homelessness_table
+):
+    from issues import services
+    from issues.tests.factories import IssueFactory
+
+    homelessness_table.status = homelessness_table.Status.ACTIVE
+    homelessness_table.save()
+    issue = IssueFactory(named=True)
+    services.issue_transition(
+        issue=issue, name="refer", by=triage_user, action_table=homelessness_table
+    )
+    services.issue_transition(
+        issue=issue, name="respond", by=triage_user, response="Outreach visits this week."
+    )
+    page.set_viewport_size({"width": width, "height": 800})
+    page.goto(issue.get_absolute_url())
+    timeline = page.locator(".issues-timeline").inner_text()
+    assert "Referred to an action table: Homelessness Action Table" in timeline
+    assert "Outreach visits this week." in timeline
+    assert_accessible(page)
+
+    page.goto("/issues/follow/not-a-link/")
+    assert page.locator("h1").inner_text() == "This link does not work"
+    assert_accessible(page)
+    page.wait_for_timeout(1100)
+    tab_to(page, "#id_email")
+    page.keyboard.type("not an address")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert focused_id(page) == "error-summary"
+    assert_accessible(page)
+    page.locator("#id_email").fill(issue.email)
+    page.wait_for_timeout(1100)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.locator("h1").inner_text() == "Check your email"
+    assert_accessible(page)
+    assert follow_link_in(wait_for(lambda: mail.outbox and mail.outbox[-1].body,
+                                   what="the link email")) == issue

@@ -1,13 +1,15 @@
+import re
 from datetime import timedelta
 
 import pytest
-from django.core import signing
+from django.core import mail, signing
 from django.urls import reverse
 
 from cswb.lib import links
-from issues import services
-from issues.models import FOLLOW_LINK_PURPOSE
-from issues.tests.factories import IssueFactory
+from cswb.outbox.models import Message
+from issues import services, views
+from issues.models import FOLLOW_LINK_PURPOSE, Issue
+from issues.tests.factories import IssueFactory, follow_link_in
 
 
 @pytest.fixture
@@ -101,3 +103,203 @@ def test_a_link_still_works_after_a_year(client, issue, monkeypatch):
 
 def test_the_follow_page_refuses_post(client, issue):
     assert client.post(issue.get_absolute_url()).status_code == 405
+
+
+# The timeline -----------------------------------------------------------------------------------
+
+
+def _timeline(client, issue) -> list[str]:
+    html = client.get(issue.get_absolute_url()).content.decode()
+    timeline = html[html.index('id="timeline-heading"'):html.index("</ol>")]
+    return re.findall(r'<p class="issues-timeline-title mb-0"><strong>(.*?)</strong>', timeline)
+
+
+def test_the_timeline_shows_each_public_step_and_never_internal_ones(
+    client, issue, triage_user, homelessness_table
+):
+    homelessness_table.status = homelessness_table.Status.ACTIVE
+    homelessness_table.save()
+    services.issue_assign(issue=issue, assignee=triage_user, by=triage_user)
+    services.issue_add_note(issue=issue, text="Spoke to outreach", by=triage_user)
+    services.issue_transition(issue=issue, name="start_review", by=triage_user)
+    services.issue_transition(
+        issue=issue, name="refer", by=triage_user, action_table=homelessness_table
+    )
+    services.issue_transition(
+        issue=issue, name="respond", by=triage_user, response="Outreach visits the park daily."
+    )
+    services.issue_transition(issue=issue, name="close", by=triage_user)
+    assert _timeline(client, issue) == [
+        "Received",
+        "In review",
+        "Referred to an action table: Homelessness Action Table",
+        "Response from staff",
+        "Closed",
+    ]
+    html = client.get(issue.get_absolute_url()).content.decode()
+    assert "Outreach visits the park daily." in html
+    assert f'href="/action-tables/{homelessness_table.slug}/"' in html
+    assert "Spoke to outreach" not in html and triage_user.username not in html
+
+
+def test_the_timeline_names_each_table_an_issue_was_referred_to(
+    client, issue, triage_user, homelessness_table
+):
+    from actiontables.models import ActionTable
+
+    forming = ActionTable.objects.create(
+        name="Youth Housing Action Table", slug="youth-housing", summary=".",
+        status=ActionTable.Status.FORMING,
+    )
+    services.issue_transition(
+        issue=issue, name="refer", by=triage_user, action_table=homelessness_table
+    )
+    services.issue_transition(issue=issue, name="return_to_review", by=triage_user)
+    services.issue_transition(issue=issue, name="refer", by=triage_user, action_table=forming)
+    assert _timeline(client, issue) == [
+        "Received",
+        "Referred to an action table: Homelessness Action Table",
+        "In review",
+        "Referred to an action table: Youth Housing Action Table",
+    ]
+    html = client.get(issue.get_absolute_url()).content.decode()
+    # A forming table has no public page yet: named, not linked.
+    assert 'href="/action-tables/youth-housing/"' not in html
+
+
+def test_the_timeline_shows_spam_as_closed_and_a_reopening(client, issue, triage_user, cswb_admin):
+    services.issue_transition(issue=issue, name="mark_spam", by=triage_user)
+    assert _timeline(client, issue) == ["Received", "Closed"]
+    services.issue_transition(issue=issue, name="not_spam", by=triage_user)
+    services.issue_transition(issue=issue, name="close", by=triage_user)
+    services.issue_transition(issue=issue, name="reopen", by=cswb_admin)
+    assert _timeline(client, issue) == ["Received", "Closed", "Reopened", "Closed", "Reopened"]
+    assert "spam" not in client.get(issue.get_absolute_url()).content.decode().lower()
+
+
+def test_the_timeline_is_read_in_one_query(issue, triage_user, homelessness_table,
+                                           django_assert_num_queries):
+    from issues.selectors import public_timeline
+
+    for _ in range(3):
+        services.issue_transition(
+            issue=issue, name="refer", by=triage_user, action_table=homelessness_table
+        )
+        services.issue_transition(issue=issue, name="return_to_review", by=triage_user)
+    with django_assert_num_queries(1):
+        assert len(public_timeline(issue)) == 7
+
+
+# Lost links ------------------------------------------------------------------------------------
+
+LINKS = "/issues/follow/new-link/"
+
+
+def test_the_url_of_the_lost_link_page_is_kept():
+    assert reverse("issues:request_links") == LINKS
+
+
+def test_a_lost_link_is_emailed_again_to_the_address_on_file(
+    client, issue, started, django_capture_on_commit_callbacks
+):
+    other = IssueFactory(named=True, email=issue.email.upper())
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(LINKS, {"email": f" {issue.email.upper()} ", "started": started})
+    assert response.status_code == 200
+    assert "Check your email" in response.content.decode()
+    sent = sorted(mail.outbox, key=lambda m: m.subject)
+    assert len(sent) == 2
+    assert {follow_link_in(m.body) for m in sent} == {issue, other}
+    assert all(m.to[0].lower() == issue.email for m in sent)
+    assert issue.reference in sent[0].subject + sent[1].subject
+
+
+def test_the_answer_is_the_same_whether_or_not_an_address_is_on_file(client, issue, started):
+    known = client.post(LINKS, {"email": issue.email, "started": started}).content.decode()
+    unknown = client.post(LINKS, {"email": "nobody@example.org", "started": started})
+    unknown = unknown.content.decode()
+    strip = re.compile(r'value="[^"]*"|' + re.escape(issue.email) + "|nobody@example.org")
+    assert strip.sub("", known) == strip.sub("", unknown)
+    assert Message.objects.filter(kind="issues.follow_link").count() == 1
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [{"anonymous": True, "name": "", "email": "", "phone": "", "consent_to_contact": False},
+     {"consent_to_contact": False}],
+)
+def test_no_link_goes_to_an_address_the_resident_did_not_agree_to(client, started, fields):
+    issue = IssueFactory(named=True, **fields)
+    client.post(LINKS, {"email": issue.email or "resident@example.org", "started": started})
+    assert not Message.objects.filter(kind="issues.follow_link").exists()
+
+
+def test_no_link_goes_out_once_the_contact_details_are_removed(client, issue, started):
+    from django.utils import timezone
+
+    Issue.objects.filter(pk=issue.pk).update(contact_removed_at=timezone.now())
+    client.post(LINKS, {"email": issue.email, "started": started})
+    assert not Message.objects.filter(kind="issues.follow_link").exists()
+
+
+def test_each_link_goes_out_at_most_once_an_hour(client, issue, started):
+    for _ in range(3):
+        assert client.post(LINKS, {"email": issue.email, "started": started}).status_code == 200
+    assert Message.objects.filter(kind="issues.follow_link").count() == 1
+
+
+def test_the_link_emails_are_forgotten_with_the_contact_details(issue):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    services.follow_links_send(email=issue.email)
+    Issue.objects.filter(pk=issue.pk).update(
+        status="closed", closed_at=timezone.now() - timedelta(days=365 * 3)
+    )
+    assert services.issues_remove_expired_contacts() == 1
+    assert not Message.objects.filter(kind="issues.follow_link").exists()
+
+
+def test_requests_for_links_are_rate_limited(client, started, db):
+    for _ in range(views.LINKS_LIMIT):
+        client.post(LINKS, {"email": "someone@example.org", "started": started})
+    response = client.post(LINKS, {"email": "someone@example.org", "started": started})
+    assert response.status_code == 429
+    assert client.get(LINKS).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"email": ""}, "Enter the email address you gave with your issue."),
+        ({"email": "not-an-address"}, "Enter an email address like name@example.com."),
+        ({"email": "a@example.org", "website": "spam"}, "Please leave the last field empty."),
+    ],
+)
+def test_a_bad_request_for_links_is_explained(client, started, data, message, db):
+    response = client.post(LINKS, {"started": started, **data})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert message in html
+    assert 'id="error-summary"' in html
+    assert not Message.objects.filter(kind="issues.follow_link").exists()
+
+
+def test_a_bad_link_offers_to_send_the_links_again(client, issue):
+    response = client.get(reverse("issues:follow", args=["nonsense"]))
+    html = response.content.decode()
+    assert response.status_code == 404
+    assert "This link does not work" in html
+    assert f'action="{LINKS}"' in html
+    assert response["X-Robots-Tag"] == "noindex, nofollow"
+
+
+def test_the_confirmation_and_follow_pages_point_to_the_lost_link_page(client, issue):
+    for name in ("issues:submitted", "issues:follow"):
+        html = client.get(reverse(name, args=[issue.follow_token()])).content.decode()
+        assert f'href="{LINKS}"' in html, name
+
+
+def test_the_lost_link_page_refuses_other_methods(client, db):
+    assert client.put(LINKS).status_code == 405
