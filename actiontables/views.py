@@ -8,10 +8,12 @@ from actiontables import permissions, services
 from actiontables.forms import FollowForm, ZoneFilterForm
 from actiontables.models import ActionTable, LeadershipSeat, ProgressUpdate, Zone
 from cswb.lib.pagecache import public_page
-from cswb.lib.ratelimit import ratelimit
+from cswb.lib.ratelimit import RateLimit, limit_form, refuse
 
 TABLES_PER_PAGE = 20
 UPDATES_PER_PAGE = 10
+# Follow requests accepted per address per hour (each sends a confirmation email).
+FOLLOW_LIMIT = RateLimit("actiontables.follow", limit=10, window=3600)
 
 
 def _public_table(request, slug, *, preview=True) -> ActionTable:
@@ -71,20 +73,22 @@ def leadership(request):
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
-@ratelimit("actiontables.follow", limit=10, window=3600)
 def follow(request, slug):
     table = _public_table(request, slug, preview=False)
+    refusal = None
     if request.method == "POST":
         form = FollowForm(request.POST)
-        if form.is_valid():
+        refusal = limit_form(request, form, FOLLOW_LIMIT)
+        if refusal is None and form.is_valid():
             services.subscription_request(table=table, email=form.cleaned_data["email"])
             return redirect("actiontables:follow_sent", slug=table.slug)
     else:
         form = FollowForm()
     status = 400 if form.errors else 200
-    return render(
+    response = render(
         request, "actiontables/follow.html", {"table": table, "form": form}, status=status
     )
+    return refuse(response, refusal)
 
 
 @require_safe

@@ -15,12 +15,17 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from cswb.lib.exports import csv_response
 from cswb.lib.links import read_token
 from cswb.lib.pagecache import PAGE_TTL, public_page
-from cswb.lib.ratelimit import ratelimit
+from cswb.lib.ratelimit import RateLimit, limit_form, refuse
 from grants import permissions, services
 from grants.forms import ApplicationForm, LinkRequestForm, WithdrawForm
 from grants.models import Application, Attachment, Award, Round
 from grants.workflow import FUNDED_STATES, State
 from indicators.models import Geography
+
+# What one address may do in an hour; mistakes being corrected do not count (``limit_form``).
+LINKS_LIMIT = RateLimit("grants-links", limit=5, window=3600)  # each may send emails
+APPLY_LIMIT = RateLimit("grants-apply", limit=60, window=3600)  # saves and submissions
+WITHDRAW_LIMIT = RateLimit("grants-withdraw", limit=20, window=3600)
 
 
 def _application_from_token(token: str) -> Application | None:
@@ -42,16 +47,18 @@ def _bad_link(request):
 
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
-@ratelimit("grants-links", limit=5, window=3600)
 def request_links(request):
     """Send an applicant new private links by email; say the same thing whoever asks."""
     form = LinkRequestForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        services.links_send(email=form.cleaned_data["email"])
-        return render(
-            request, "grants/links_sent.html", {"email": form.cleaned_data["email"]}
-        )
-    return render(request, "grants/links_request.html", {"form": form})
+    refusal = None
+    if request.method == "POST":
+        refusal = limit_form(request, form, LINKS_LIMIT)
+        if refusal is None and form.is_valid():
+            services.links_send(email=form.cleaned_data["email"])
+            return render(
+                request, "grants/links_sent.html", {"email": form.cleaned_data["email"]}
+            )
+    return refuse(render(request, "grants/links_request.html", {"form": form}), refusal)
 
 
 @require_safe
@@ -121,8 +128,9 @@ def _handle_post(request, round_, application=None, token=None):
             % {"round": round_.name},
         )
         return _form_page(request, round_, form, status=409)
-    if not form.is_valid():
-        return _form_page(request, round_, form, application)
+    refusal = limit_form(request, form, APPLY_LIMIT)
+    if refusal is not None or not form.is_valid():
+        return refuse(_form_page(request, round_, form, application), refusal)
     try:
         application = services.application_save_draft(
             round=round_,
@@ -167,7 +175,6 @@ def _handle_post(request, round_, application=None, token=None):
 
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
-@ratelimit("grants-apply", limit=60, window=3600)
 def apply(request, round_slug):
     round_ = Round.objects.select_related("fund").filter(slug=round_slug).first()
     if round_ is None:
@@ -181,7 +188,6 @@ def apply(request, round_slug):
 
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
-@ratelimit("grants-apply", limit=60, window=3600)
 def resume(request, token):
     application = _application_from_token(token)
     if application is None:
@@ -228,7 +234,6 @@ def _status_page(request, application, token, withdraw_form, status=200):
 
 @never_cache
 @require_POST
-@ratelimit("grants-withdraw", limit=20, window=3600)
 def withdraw(request, token):
     application = _application_from_token(token)
     if application is None:
@@ -237,8 +242,9 @@ def withdraw(request, token):
     if not permissions.applicant_can_withdraw(application):
         messages.error(request, _("This application can no longer be withdrawn."))
         return redirect("grants:status", token)
-    if not form.is_valid():
-        return _status_page(request, application, token, form, status=400)
+    refusal = limit_form(request, form, WITHDRAW_LIMIT)
+    if refusal is not None or not form.is_valid():
+        return refuse(_status_page(request, application, token, form, status=400), refusal)
     services.application_transition(
         application=application, name="withdraw", user=None, reason=form.cleaned_data["reason"]
     )

@@ -8,17 +8,16 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from cswb.lib import links
 from cswb.lib.pagecache import form_page
-from cswb.lib.ratelimit import ratelimit
+from cswb.lib.ratelimit import RateLimit, limit_form, refuse
 from issues import selectors, services
 from issues.forms import IssueForm, LinkRequestForm
 from issues.models import FOLLOW_LINK_MAX_AGE, FOLLOW_LINK_PURPOSE, Issue, Signpost
 
-# Submissions per address per hour: enough to fix a few mistakes, too few for a flood.
-SUBMIT_LIMIT = 10
-SUBMIT_WINDOW = 60 * 60
+# Issues accepted per address per hour: a family or an office behind one address can still
+# send several; a flood cannot. Mistakes being corrected do not count.
+SUBMIT_LIMIT = RateLimit("issues-submit", limit=10, window=60 * 60)
 # Requests for lost links per address per hour (each issue's link is emailed once an hour anyway).
-LINKS_LIMIT = 5
-LINKS_WINDOW = 60 * 60
+LINKS_LIMIT = RateLimit("issues-links", limit=5, window=60 * 60)
 
 
 def _issue_from_token(token: str) -> Issue | None:
@@ -45,12 +44,12 @@ def _private(response):
 
 
 @never_cache
-@ratelimit("issues-submit", limit=SUBMIT_LIMIT, window=SUBMIT_WINDOW)
 @require_http_methods(["GET", "HEAD", "POST"])
 def create(request):
     if request.method == "POST":
         form = IssueForm(request.POST)
-        if form.is_valid():
+        refusal = limit_form(request, form, SUBMIT_LIMIT)
+        if refusal is None and form.is_valid():
             data = form.cleaned_data
             issue = services.issue_submit(
                 topic=data["topic"],
@@ -64,7 +63,7 @@ def create(request):
                 consent_to_contact=data["consent_to_contact"],
             )
             return redirect("issues:submitted", token=issue.follow_token())
-        return render(request, "issues/create.html", _form_context(form))
+        return refuse(render(request, "issues/create.html", _form_context(form)), refusal)
     return form_page(request, "issues:create", _render_empty_form(request))
 
 
@@ -116,11 +115,15 @@ def follow(request, token):
 
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
-@ratelimit("issues-links", limit=LINKS_LIMIT, window=LINKS_WINDOW)
 def request_links(request):
     """Email a resident their private links again; say the same thing whoever asks."""
     form = LinkRequestForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        services.follow_links_send(email=form.cleaned_data["email"])
-        return render(request, "issues/links_sent.html", {"email": form.cleaned_data["email"]})
-    return render(request, "issues/links_request.html", {"form": form})
+    refusal = None
+    if request.method == "POST":
+        refusal = limit_form(request, form, LINKS_LIMIT)
+        if refusal is None and form.is_valid():
+            services.follow_links_send(email=form.cleaned_data["email"])
+            return render(
+                request, "issues/links_sent.html", {"email": form.cleaned_data["email"]}
+            )
+    return refuse(render(request, "issues/links_request.html", {"form": form}), refusal)

@@ -175,7 +175,15 @@ def test_it_rate_limits_follow_requests(client, table):
     response = follow(client, table, "one-more@example.net")
 
     assert response.status_code == 429
+    assert 'value="one-more@example.net"' in response.content.decode()
     assert not Subscription.objects.filter(email="one-more@example.net").exists()
+
+
+def test_a_mistyped_address_does_not_count_towards_the_limit(client, table):
+    for _ in range(12):
+        assert follow(client, table, "not-an-address").status_code == 400
+
+    assert follow(client, table, "typed-right@example.net").status_code == 302
 
 
 def test_it_answers_a_repeated_request_without_revealing_who_follows(

@@ -51,10 +51,16 @@ class HumanCheckMixin(forms.Form):
     started = forms.CharField(widget=forms.HiddenInput, required=False)
 
     min_fill_seconds = MIN_FILL_SECONDS
+    # The errors that only a program makes; rate limits count them (``cswb.lib.ratelimit``).
+    AUTOMATED = {"website": "honeypot", "started": "too_fast"}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["started"].initial = started_token()
+
+    def looks_automated(self) -> bool:
+        """Return True when the form was refused for what only a program does."""
+        return any(self.has_error(field, code) for field, code in self.AUTOMATED.items())
 
     def clean_website(self):
         value = self.cleaned_data["website"]

@@ -236,12 +236,16 @@ def test_it_refuses_a_form_sent_by_a_bot(client, round_, started):
     assert not Application.objects.exists()
 
 
-def test_it_limits_the_rate_of_posts(client, round_, started, monkeypatch):
-    from cswb.lib import ratelimit
+def test_at_the_limit_a_save_comes_back_with_what_was_typed(client, round_, started):
+    from grants.views import APPLY_LIMIT
 
-    monkeypatch.setattr(ratelimit, "hit", lambda *args, **kwargs: False)
-    response = client.post(apply_url(round_), form_data(started))
+    for _ in range(APPLY_LIMIT.limit):
+        APPLY_LIMIT.hit("127.0.0.1")
+    response = client.post(apply_url(round_), form_data(started, program_title="Late Shift"))
     assert response.status_code == 429
+    assert 'value="Late Shift"' in response.content.decode()
+    assert "call 311" in response.content.decode()
+    assert not Application.objects.exists()
 
 
 def test_it_sends_a_submitted_application_from_the_resume_link_to_the_status_page(client):

@@ -51,7 +51,16 @@ def test_it_offers_the_form_on_a_broken_link_page(client):
     assert f'action="{URL}"' in response.content.decode()
 
 
-def test_it_limits_requests_per_address(client, started):
+def test_it_limits_requests_per_address_keeping_the_address_typed(client, started):
     for _ in range(5):
         client.post(URL, {"email": "x@example.org", "started": started})
-    assert client.post(URL, {"email": "x@example.org", "started": started}).status_code == 429
+    response = client.post(URL, {"email": "y@example.org", "started": started})
+    assert response.status_code == 429
+    assert 'value="y@example.org"' in response.content.decode()
+    assert "call 311" in response.content.decode()
+
+
+def test_a_mistyped_address_does_not_count_towards_the_limit(client, started):
+    for _ in range(6):
+        assert client.post(URL, {"email": "ada@", "started": started}).status_code == 200
+    assert client.post(URL, {"email": "x@example.org", "started": started}).status_code == 200

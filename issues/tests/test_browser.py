@@ -4,7 +4,6 @@ import pytest
 from django.core import mail
 
 from cswb.lib.forms import HumanCheckMixin
-from cswb.lib.ratelimit import hit
 from cswb.testing.browser import focused_id, in_viewport, tab_to
 from cswb.testing.worker import wait_for
 from issues import reference, views
@@ -70,12 +69,20 @@ def test_a_resident_submits_an_issue_and_gets_the_acknowledgement(page, assert_a
     assert_accessible(page)
 
 
-def test_the_rate_limit_page_is_accessible(page, assert_accessible):
-    for _ in range(views.SUBMIT_LIMIT):
-        hit("issues-submit", "127.0.0.1", limit=views.SUBMIT_LIMIT, window=views.SUBMIT_WINDOW)
+def test_at_the_limit_the_form_comes_back_with_what_was_typed(page, assert_accessible):
+    for _ in range(views.SUBMIT_LIMIT.limit):
+        views.SUBMIT_LIMIT.hit("127.0.0.1")
     page.goto("/issues/new/")
+    page.get_by_label("What is the issue about?").select_option("housing")
+    page.get_by_label("Which municipality does it concern?").select_option(label="Oakville")
+    page.get_by_label("Describe the issue").fill("Tents by the creek since the spring flood.")
+    page.wait_for_timeout(1200)  # the minimum fill time
     page.get_by_role("button", name="Send the issue").click()
-    assert "Too many attempts" in page.locator("h1").inner_text()
+    summary = page.locator("#error-summary")
+    assert "call 311" in summary.inner_text()
+    assert page.get_by_label("Describe the issue").input_value() == (
+        "Tents by the creek since the spring flood."
+    )
     assert_accessible(page)
 
 

@@ -174,16 +174,43 @@ def test_it_turns_away_a_tampered_start_time(client, form_data):
     assert b"This form has expired." in response.content
 
 
-def test_it_limits_submissions_from_one_address(client, form_data, monkeypatch):
-    for _ in range(views.SUBMIT_LIMIT):
+def test_it_limits_accepted_submissions_and_gives_back_what_was_typed(client, form_data):
+    for _ in range(views.SUBMIT_LIMIT.limit):
         assert _post(client, form_data()).status_code == 302
-    response = _post(client, form_data())
+    response = _post(client, form_data(description="The lights in the underpass are out again."))
+    html = response.content.decode()
     assert response.status_code == 429
-    assert response["Retry-After"] == str(views.SUBMIT_WINDOW)
-    assert b"Too many attempts" in response.content
-    assert Issue.objects.count() == views.SUBMIT_LIMIT
+    assert 0 < int(response["Retry-After"]) <= views.SUBMIT_LIMIT.window + 1
+    assert "Nothing was sent" in html and "call 311" in html
+    # The summary says when, the form keeps every answer.
+    assert re.search(r"You can send them after (\d{1,2}(:\d{2})? [ap]\.m\.|noon|midnight) \(in ab", html)
+    assert "The lights in the underpass are out again.</textarea>" in html
+    assert 'value="People without housing"' in html
+    assert Issue.objects.count() == views.SUBMIT_LIMIT.limit
     # Reading the form is not limited.
     assert client.get(URL).status_code == 200
+
+
+def test_mistakes_do_not_count_towards_the_limit(client, form_data):
+    for _ in range(views.SUBMIT_LIMIT.limit + 5):
+        assert _post(client, form_data(description="short")).status_code == 200
+    assert _post(client, form_data()).status_code == 302
+    assert Issue.objects.count() == 1
+
+
+def test_a_filled_honeypot_counts_towards_the_limit(client, form_data):
+    for _ in range(views.SUBMIT_LIMIT.limit):
+        _post(client, form_data(website="http://spam.example"))
+    response = _post(client, form_data())
+    assert response.status_code == 429
+    assert Issue.objects.count() == 0
+
+
+def test_the_limit_is_per_address(client, form_data):
+    for _ in range(views.SUBMIT_LIMIT.limit):
+        _post(client, form_data())
+    response = client.post(URL, form_data(), REMOTE_ADDR="192.0.2.7")
+    assert response.status_code == 302
 
 
 def test_it_refuses_other_methods(client):

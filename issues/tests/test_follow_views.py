@@ -262,10 +262,11 @@ def test_the_link_emails_are_forgotten_with_the_contact_details(issue):
 
 
 def test_requests_for_links_are_rate_limited(client, started, db):
-    for _ in range(views.LINKS_LIMIT):
+    for _ in range(views.LINKS_LIMIT.limit):
         client.post(LINKS, {"email": "someone@example.org", "started": started})
-    response = client.post(LINKS, {"email": "someone@example.org", "started": started})
+    response = client.post(LINKS, {"email": "someone.else@example.org", "started": started})
     assert response.status_code == 429
+    assert 'value="someone.else@example.org"' in response.content.decode()
     assert client.get(LINKS).status_code == 200
 
 
