@@ -183,7 +183,8 @@ def test_it_limits_accepted_submissions_and_gives_back_what_was_typed(client, fo
     assert 0 < int(response["Retry-After"]) <= views.SUBMIT_LIMIT.window + 1
     assert "Nothing was sent" in html and "call 311" in html
     # The summary says when, the form keeps every answer.
-    assert re.search(r"You can send them after (\d{1,2}(:\d{2})? [ap]\.m\.|noon|midnight) \(in ab", html)
+    when = r"(\d{1,2}(:\d{2})? [ap]\.m\.|noon|midnight)"
+    assert re.search(rf"You can send them after {when} \(in about \d+ minutes?\)", html)
     assert "The lights in the underpass are out again.</textarea>" in html
     assert 'value="People without housing"' in html
     assert Issue.objects.count() == views.SUBMIT_LIMIT.limit
