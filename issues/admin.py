@@ -244,7 +244,7 @@ class IssueAdmin(TriagePermissionsMixin, admin.ModelAdmin):
         "first_response_flag",
     )
     list_display_links = ("reference",)
-    list_filter = ("status", "topic", MunicipalityFilter, AgeFilter, AssignedFilter)
+    list_filter = ("status", "topic", "channel", MunicipalityFilter, AgeFilter, AssignedFilter)
     list_select_related = ("municipality", "assigned_to", "action_table")
     search_fields = ("reference",)
     search_help_text = _("Search by reference, e.g. CSWB-2026-00042 or 00042.")
@@ -254,18 +254,19 @@ class IssueAdmin(TriagePermissionsMixin, admin.ModelAdmin):
     actions = ["assign_to_me", "assign_to_chosen", "mark_spam"]
     inlines = [IssueEventInline]
     readonly_fields = (
-        "reference", "status", "submitted_at", "topic", "municipality", "description",
-        "affected", "anonymous", "name", "email", "phone", "consent_to_contact",
-        "contact_removed_at", "action_table", "first_response_at", "closed_at",
-        "first_response_flag", "follow_link", "emails",
+        "reference", "status", "submitted_at", "channel", "topic", "municipality", "description",
+        "affected", "location", "latitude", "longitude", "anonymous", "name", "email", "phone",
+        "consent_to_contact", "consent_method", "contact_removed_at", "action_table",
+        "first_response_at", "closed_at", "first_response_flag", "follow_link", "emails",
     )
     fieldsets = [
         (_("The issue"), {"fields": [
-            "reference", "status", "first_response_flag", "submitted_at", "topic",
-            "municipality", "description", "affected",
+            "reference", "status", "first_response_flag", "submitted_at", "channel", "topic",
+            "municipality", "description", "affected", "location", "latitude", "longitude",
         ]}),
         (_("The resident"), {"fields": [
-            "anonymous", "name", "email", "phone", "consent_to_contact", "contact_removed_at",
+            "anonymous", "name", "email", "phone", "consent_to_contact", "consent_method",
+            "contact_removed_at",
         ]}),
         (_("Triage"), {"fields": [
             "assigned_to", "action_table", "first_response_at", "closed_at", "follow_link",
@@ -456,6 +457,7 @@ class IssueAdmin(TriagePermissionsMixin, admin.ModelAdmin):
             "title": gettext("Statistics about residents' issues"),
             "form": form,
             "by_topic": selectors.counts_by_topic(issues),
+            "by_channel": selectors.counts_by_channel(issues),
             "by_municipality": selectors.counts_by_municipality(issues),
             "by_month": selectors.counts_by_month(issues),
             "times": selectors.response_times(issues),

@@ -54,6 +54,36 @@ class Topic(models.TextChoices):
     OTHER = "other", _("Something else")
 
 
+class Channel(models.TextChoices):
+    """How an issue reached CSWB: the resident's own web form, a calling system, or staff who
+    recorded it for the resident."""
+
+    WEB = "web", _("Web form")
+    OPEN311 = "open311", _("311 system")
+    PHONE = "phone", _("Phone call")
+    EMAIL = "email", _("Email")
+    WALK_IN = "walk_in", _("Walk-in")
+
+
+class ConsentMethod(models.TextChoices):
+    """How a resident agreed to be contacted, so staff can tell what the consent rests on."""
+
+    WEB_FORM = "web_form", _("Ticked on the web form")
+    ORAL = "oral", _("Given orally to staff")
+    WRITTEN = "written", _("Given in writing (by email)")
+    CALLING_SYSTEM = "calling_system", _("Given to the calling system")
+
+
+# The consent a channel can carry: staff on the phone or at a counter hear it, an email states it.
+CONSENT_METHOD_BY_CHANNEL = {
+    Channel.WEB: ConsentMethod.WEB_FORM,
+    Channel.OPEN311: ConsentMethod.CALLING_SYSTEM,
+    Channel.PHONE: ConsentMethod.ORAL,
+    Channel.EMAIL: ConsentMethod.WRITTEN,
+    Channel.WALK_IN: ConsentMethod.ORAL,
+}
+
+
 class IssueQuerySet(models.QuerySet):
     def open(self):
         return self.filter(status__in=OPEN_STATES)
@@ -94,6 +124,8 @@ class Issue(models.Model):
 
     Topic = Topic
     State = State
+    Channel = Channel
+    ConsentMethod = ConsentMethod
 
     reference = models.CharField(_("reference"), max_length=20, unique=True, editable=False)
     year = models.PositiveSmallIntegerField(_("year"), editable=False)
@@ -110,12 +142,34 @@ class Issue(models.Model):
     )
     description = models.TextField(_("description"), max_length=4000)
     affected = models.CharField(_("who is affected"), max_length=300, blank=True)
+    location = models.CharField(
+        _("where"),
+        max_length=300,
+        blank=True,
+        help_text=_("An address or place, as the resident or the calling system gave it."),
+    )
+    latitude = models.DecimalField(
+        _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    longitude = models.DecimalField(
+        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    channel = models.CharField(
+        _("received by"), max_length=10, choices=Channel, default=Channel.WEB, editable=False
+    )
 
     anonymous = models.BooleanField(_("anonymous"), default=True)
     name = models.CharField(_("name"), max_length=150, blank=True)
     email = models.EmailField(_("email address"), blank=True)
     phone = models.CharField(_("phone number"), max_length=30, blank=True)
     consent_to_contact = models.BooleanField(_("agreed to be contacted"), default=False)
+    consent_method = models.CharField(
+        _("how consent was given"),
+        max_length=20,
+        choices=ConsentMethod,
+        blank=True,
+        editable=False,
+    )
 
     status = models.CharField(
         _("status"), max_length=12, choices=State, default=State.NEW, editable=False

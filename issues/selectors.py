@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from issues.models import (
     FIRST_RESPONSE_BUSINESS_DAYS,
+    Channel,
     Issue,
     IssueEvent,
     Topic,
@@ -49,6 +50,13 @@ def counts_by_topic(issues) -> list[tuple[str, int]]:
     """Return every topic with its count (zero included), in the form's order. One query."""
     counts = dict(issues.values_list("topic").annotate(n=Count("pk")).order_by())
     return [(label, counts.get(value, 0)) for value, label in Topic.choices]
+
+
+def counts_by_channel(issues) -> list[tuple[str, int]]:
+    """Return every channel (web form, 311 system, phone, email, walk-in) with its count, zero
+    included. One query."""
+    counts = dict(issues.values_list("channel").annotate(n=Count("pk")).order_by())
+    return [(label, counts.get(value, 0)) for value, label in Channel.choices]
 
 
 def counts_by_municipality(issues) -> list[tuple[str, int]]:
@@ -98,6 +106,7 @@ def response_times(issues, now=None) -> ResponseTimes:
 def statistics_rows(issues) -> list[list]:
     """Return the statistics as rows (section, label, value) for the CSV export."""
     rows = [["topic", label, n] for label, n in counts_by_topic(issues)]
+    rows += [["channel", label, n] for label, n in counts_by_channel(issues)]
     rows += [["municipality", label, n] for label, n in counts_by_municipality(issues)]
     rows += [["month", label, n] for label, n in counts_by_month(issues)]
     times = response_times(issues)

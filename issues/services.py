@@ -14,7 +14,15 @@ from django.utils.translation import gettext as _
 
 from cswb.outbox import services as outbox
 from issues import permissions, workflow
-from issues.models import Issue, IssueEvent, ReferenceCounter, TopicRoute, TriageContact
+from issues.models import (
+    CONSENT_METHOD_BY_CHANNEL,
+    Channel,
+    Issue,
+    IssueEvent,
+    ReferenceCounter,
+    TopicRoute,
+    TriageContact,
+)
 from issues.workflow import State
 
 
@@ -79,11 +87,20 @@ def issue_submit(
     email: str = "",
     phone: str = "",
     consent_to_contact: bool = False,
+    channel: str = Channel.WEB,
+    location: str = "",
+    latitude=None,
+    longitude=None,
+    recorded_by=None,
+    note: str = "",
 ) -> Issue:
     """Save a resident's issue with the next reference and queue its emails.
 
-    The acknowledgement goes to the resident when they gave an address and agreed to be
-    contacted; the notification goes to every triage recipient (``triage_recipients``).
+    Every channel comes here: the web form, calling systems (``open311``) and staff recording
+    a call, an email or a visit (``recorded_by``, who appears on the "submitted" event with
+    ``note``). How consent was given follows from the channel. The acknowledgement goes to the
+    resident when they gave an address and agreed to be contacted; the notification goes to
+    every triage recipient (``triage_recipients``).
     """
     now = timezone.now()
     year = timezone.localtime(now).year
@@ -91,6 +108,7 @@ def issue_submit(
     if anonymous:
         name = email = phone = ""
         consent_to_contact = False
+    consent_method = CONSENT_METHOD_BY_CHANNEL[Channel(channel)] if consent_to_contact else ""
     with transaction.atomic():
         issue = Issue.objects.create(
             reference=f"CSWB-{year}-{number:05d}",
@@ -105,10 +123,20 @@ def issue_submit(
             email=email,
             phone=phone,
             consent_to_contact=consent_to_contact,
+            consent_method=consent_method,
+            channel=channel,
+            location=location,
+            latitude=latitude,
+            longitude=longitude,
             submitted_at=now,
         )
         IssueEvent.objects.create(
-            issue=issue, kind=IssueEvent.Kind.SUBMITTED, to_state=State.NEW, created_at=now
+            issue=issue,
+            kind=IssueEvent.Kind.SUBMITTED,
+            to_state=State.NEW,
+            created_at=now,
+            actor=recorded_by,
+            text=note,
         )
         if issue.can_be_emailed:
             outbox.message_queue(

@@ -247,3 +247,20 @@ def test_the_issue_page_shows_the_delivery_state_of_its_emails(
     client.force_login(triage_user)
     html = client.get(_change_url(issue)).content.decode()
     assert f"issues.responded</a> → {issue.email}: Failed" in html
+
+
+def test_the_statistics_count_issues_by_channel(client, triage_user):
+    IssueFactory(channel=Issue.Channel.PHONE)
+    IssueFactory(channel=Issue.Channel.PHONE)
+    IssueFactory(channel=Issue.Channel.OPEN311)
+    IssueFactory(channel=Issue.Channel.EMAIL, status=Issue.State.SPAM)
+    client.force_login(triage_user)
+    html = client.get(STATISTICS).content.decode()
+    assert '<th scope="row">Phone call</th><td>2</td>' in html
+    assert '<th scope="row">311 system</th><td>1</td>' in html
+    assert '<th scope="row">Email</th><td>0</td>' in html
+    assert '<th scope="row">Web form</th><td>0</td>' in html
+    export = client.get(STATISTICS + "?format=csv")
+    rows = list(csv.reader(io.StringIO(b"".join(export.streaming_content).decode("utf-8-sig"))))
+    assert ["channel", "Phone call", "2"] in rows
+    assert ["channel", "Walk-in", "0"] in rows

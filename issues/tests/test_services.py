@@ -62,6 +62,25 @@ def test_it_routes_a_new_issue_to_triage_and_the_tables_contacts(
     assert all(issue.description in m.body for m in mail.outbox)
 
 
+def test_it_records_the_channel_and_how_consent_was_given(db, triage_user):
+    web = _submit(anonymous=False, name="Sam", email="sam@example.org", consent_to_contact=True)
+    assert (web.channel, web.consent_method) == ("web", "web_form")
+    call = _submit(
+        anonymous=False, name="Sam", phone="905-555-0100", consent_to_contact=True,
+        channel="phone", recorded_by=triage_user, note="Notice of collection read out.",
+    )
+    assert (call.channel, call.consent_method) == ("phone", "oral")
+    event = call.events.get()
+    assert (event.kind, event.actor, event.text) == (
+        IssueEvent.Kind.SUBMITTED, triage_user, "Notice of collection read out."
+    )
+    written = _submit(anonymous=False, name="Sam", email="sam@example.org",
+                      consent_to_contact=True, channel="email")
+    assert written.consent_method == "written"
+    anonymous = _submit(channel="walk_in")
+    assert (anonymous.channel, anonymous.consent_method) == ("walk_in", "")
+
+
 # Workflow --------------------------------------------------------------------------------------
 
 
