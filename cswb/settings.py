@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "indicators",
     "grants",
     "issues",
+    "open311",
 ]
 
 MIDDLEWARE = [
@@ -249,6 +250,16 @@ CELERY_BEAT_SCHEDULE = {
 OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 8, minimum=1)
 OUTBOX_RETRY_BASE_SECONDS = env_int("OUTBOX_RETRY_BASE_SECONDS", 30, minimum=1)
 ISSUES_CONTACT_RETENTION_MONTHS = env_int("ISSUES_CONTACT_RETENTION_MONTHS", 24, minimum=1)
+# Open311 GeoReport v2 (/open311/v2/): the jurisdiction served, and what discovery tells callers.
+OPEN311_JURISDICTION_ID = env_str("OPEN311_JURISDICTION_ID", "halton.ca")
+OPEN311_AGENCY = env_str("OPEN311_AGENCY", "Halton Region, Community Safety and Well-Being")
+OPEN311_CONTACT = env_str(
+    "OPEN311_CONTACT", "CSWB Team, Halton Region: cswb@halton.ca, or call 311"
+)
+OPEN311_KEY_SERVICE = env_str(
+    "OPEN311_KEY_SERVICE",
+    "Keys are given to 311 contact centres and partner systems: write to cswb@halton.ca",
+)
 
 EMAIL_CONFIG = env_email("EMAIL_URL")
 globals().update(EMAIL_CONFIG)
@@ -351,7 +362,9 @@ AUDITLOG_EXCLUDE_TRACKING_MODELS = (
     "outbox.message",
     "actiontables.subscription",  # followers' email addresses stay out of the log
 )
-AUDITLOG_EXCLUDE_TRACKING_FIELDS = ("password", "last_login", "key", "token", "token_hash")
+AUDITLOG_EXCLUDE_TRACKING_FIELDS = (
+    "password", "last_login", "key", "token", "token_hash", "key_hash",
+)
 
 LOGGING = {
     "version": 1,

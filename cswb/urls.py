@@ -21,6 +21,7 @@ urlpatterns = [
     path("dashboard/", include("indicators.urls")),
     path("grants/", include("grants.urls")),
     path("issues/", include("issues.urls")),
+    path("open311/v2/", include("open311.urls")),
     path("staff/", include("cswb.accounts.urls")),
     path("admin/logout/", views_accounts.logout_view),
     path("admin/", admin.site.urls),

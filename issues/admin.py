@@ -25,7 +25,7 @@ from cswb.accounts.roles import Role
 from cswb.lib.exports import csv_response
 from cswb.outbox.models import Message
 from indicators.models import Geography
-from issues import permissions, selectors, services, workflow
+from issues import intake, permissions, selectors, services, workflow
 from issues.models import (
     FIRST_RESPONSE_BUSINESS_DAYS,
     Issue,
@@ -283,7 +283,7 @@ class IssueAdmin(TriagePermissionsMixin, admin.ModelAdmin):
         return permissions.can_triage_issues(request.user, obj)
 
     def has_add_permission(self, request):
-        return False  # issues come from residents, through the public form
+        return False  # residents' own issues come through the form; staff use "record/"
 
     def has_delete_permission(self, request, obj=None):
         return permissions.can_delete_issues(request.user, obj)
@@ -436,7 +436,16 @@ class IssueAdmin(TriagePermissionsMixin, admin.ModelAdmin):
                 self.admin_site.admin_view(self.statistics_view),
                 name="issues_issue_statistics",
             ),
+            path(
+                "record/",
+                self.admin_site.admin_view(self.intake_view),
+                name="issues_issue_intake",
+            ),
         ] + super().get_urls()
+
+    def intake_view(self, request):
+        """Record an issue from a phone call, an email or a walk-in (``issues.intake``)."""
+        return intake.intake_view(request, model_admin=self)
 
     def statistics_view(self, request):
         if not permissions.can_view_statistics(request.user):
@@ -471,6 +480,10 @@ class IssueAdmin(TriagePermissionsMixin, admin.ModelAdmin):
         extra_context = {
             **(extra_context or {}),
             "statistics_url": reverse("admin:issues_issue_statistics"),
+            "intake_url": (
+                reverse("admin:issues_issue_intake")
+                if permissions.can_record_issues(request.user) else ""
+            ),
             "overdue_count": Issue.objects.overdue().count(),
         }
         return super().changelist_view(request, extra_context)

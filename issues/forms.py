@@ -201,6 +201,14 @@ class IssueForm(HumanCheckMixin, forms.Form):
         return summary
 
 
+class IssueDetailsForm(IssueForm):
+    """The web form's questions and rules without its bot checks, for issues that staff record
+    for a resident (``issues.intake``) and that calling systems send (``open311``)."""
+
+    website = None
+    started = None
+
+
 class LinkRequestForm(HumanCheckMixin, forms.Form):
     """Ask for the private links again: the answer is the same for any address."""
 

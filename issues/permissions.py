@@ -46,6 +46,11 @@ def can_triage_issues(user, obj=None) -> bool:
     return is_triage(user) and user.has_perm("issues.change_issue")
 
 
+def can_record_issues(user) -> bool:
+    """Record an issue for a resident who called, wrote or came in: triage's work."""
+    return can_triage_issues(user)
+
+
 def can_delete_issues(user, obj=None) -> bool:
     """Only administrators delete; triage marks unwanted issues as spam instead."""
     return _active(user) and user.has_role(Role.ADMINISTRATOR) and user.has_perm(

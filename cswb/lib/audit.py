@@ -20,6 +20,27 @@ def export_record(*, request, model, rows: int, file_format: str) -> LogEntry:
     )
 
 
+def access_record(*, obj, request, text: str, data: dict, actor=None) -> LogEntry:
+    """Log a use of ``obj`` that changes nothing on it, e.g. a request made with an API key.
+
+    ``request`` may be None (a management command); the address is the caller's, read by the
+    rate limits' trusted rule.
+    """
+    from cswb.lib.ratelimit import client_ip
+
+    return LogEntry.objects.create(
+        content_type=ContentType.objects.get_for_model(obj),
+        object_pk=str(obj.pk),
+        object_id=obj.pk,
+        object_repr=str(obj)[:200],
+        action=LogEntry.Action.ACCESS,
+        changes_text=text[:500],
+        actor=actor,
+        remote_addr=(client_ip(request) or None) if request is not None else None,
+        additional_data=data,
+    )
+
+
 class ExportAuditMixin:
     """For django-import-export admins: every export leaves a line in the audit log."""
 

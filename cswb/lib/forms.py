@@ -56,7 +56,8 @@ class HumanCheckMixin(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["started"].initial = started_token()
+        if "started" in self.fields:  # forms for staff and systems drop the human checks
+            self.fields["started"].initial = started_token()
 
     def looks_automated(self) -> bool:
         """Return True when the form was refused for what only a program does."""

@@ -24,6 +24,7 @@ from cswb.tests.role_matrix import ROLES, observe
 from grants.models import Review
 from grants.tests.factories import ReportFactory, ReviewFactory
 from issues.tests.factories import IssueFactory
+from open311.services import key_create
 
 ADMIN_ONLY = {"admin": "vcad"}
 EXPECTED = {
@@ -65,6 +66,8 @@ EXPECTED = {
     "issues.signpost": {"admin": "vcad", "triage": "vcad"},
     "issues.topicroute": {"admin": "vcad", "triage": "vcad"},
     "issues.triagecontact": {"admin": "vcad", "triage": "vcad"},
+    # Keys are never deleted (the audit log names them); triage sees which systems are connected.
+    "open311.apikey": {"admin": "vca", "triage": "v"},
     # Second factors are added only by their owner on an enrolment link; administrators may
     # remove a lost one, and never see a secret.
     "otp_static.staticdevice": {"admin": "vd"},
@@ -76,6 +79,7 @@ EXPECTED = {
 STAFF_VIEWS = {
     "admin:index": {"admin", "lead", "steward", "grant_staff", "reviewer", "triage", "outsider"},
     "admin:issues_issue_statistics": {"admin", "triage"},
+    "admin:issues_issue_intake": {"admin", "triage"},
 }
 
 
@@ -91,6 +95,7 @@ def plan_data(role_users):
     ReviewFactory(reviewer=role_users["reviewer"], conflict=Review.Conflict.NONE)
     ReportFactory()
     IssueFactory(named=True)
+    key_create(name="Halton 311 CRM")
     message_queue(to="someone@example.org", template="test-message", context={"name": "A"})
     TOTPDevice.objects.create(user=role_users["admin"], name="phone")
     recovery_codes_issue(user=role_users["admin"])
