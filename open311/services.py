@@ -5,6 +5,7 @@ sent by calling systems, which go through ``issues.services.issue_submit`` like 
 import re
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -73,35 +74,44 @@ def key_create(
     return key, key_issue(key, by=by)
 
 
+@transaction.atomic
 def key_revoke(*, key: ApiKey, by) -> bool:
-    """Revoke ``key`` at once; return False when it already was. Its history stays."""
-    now = timezone.now()
-    changed = ApiKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(
-        revoked_at=now, revoked_by=by
-    )
-    if changed:
-        key.revoked_at, key.revoked_by = now, by
-        # .update() sends no signal: write the audit line the admin's save would have written.
-        access_record(obj=key, request=None, actor=by, text=f"Revoked key {key.prefix}…",
-                      data={"revoked": True})
-    return bool(changed)
+    """Revoke ``key`` at once; return False when it already was. Its history stays.
+
+    Saved as a model change, so the audit log shows who revoked it and when.
+    """
+    locked = ApiKey.objects.select_for_update().get(pk=key.pk)
+    if locked.revoked_at is not None:
+        return False
+    locked.revoked_at, locked.revoked_by = timezone.now(), by
+    locked.save(update_fields=["revoked_at", "revoked_by"])
+    key.revoked_at, key.revoked_by = locked.revoked_at, by
+    return True
 
 
 def key_authenticate(raw: str) -> ApiKey:
-    """Return the active key for ``raw``, or raise the standard's 403. One query."""
+    """Return the active key for ``raw``, or raise the standard's 403. One query.
+
+    An unknown key is not recorded anywhere (guessing must not fill the audit log); a revoked
+    or foreign one is, through the error's ``key``.
+    """
     if not raw:
         raise GeoReportError(403, _("api_key was not provided."))
     key = ApiKey.objects.by_key(raw)
     if key is None:
         raise GeoReportError(403, _("api_key is not valid."))
+    error = None
     if not key.is_active:
-        raise GeoReportError(403, _("This api_key was revoked; ask the CSWB Team for a new one."))
-    if key.jurisdiction_id != settings.OPEN311_JURISDICTION_ID:
-        raise GeoReportError(
+        error = GeoReportError(403, _("This api_key was revoked; ask the CSWB Team for a new one."))
+    elif key.jurisdiction_id != settings.OPEN311_JURISDICTION_ID:
+        error = GeoReportError(
             403,
             _("This api_key is for the jurisdiction %(theirs)s, not %(ours)s.")
             % {"theirs": key.jurisdiction_id, "ours": settings.OPEN311_JURISDICTION_ID},
         )
+    if error is not None:
+        error.key = key  # a known key, refused: its use is still recorded
+        raise error
     return key
 
 

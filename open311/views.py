@@ -86,6 +86,7 @@ def endpoint(*, methods=("GET", "HEAD"), key_required=()):
                 reference = answer.reference
                 response = render(fmt, answer.root, answer.data, answer.status)
             except GeoReportError as error:
+                key = key or getattr(error, "key", None)
                 response = render_error(fmt, error)
                 if hasattr(error, "retry_after"):
                     response["Retry-After"] = str(error.retry_after)

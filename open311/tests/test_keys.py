@@ -54,6 +54,8 @@ def test_an_administrator_revokes_a_key(client, cswb_admin, georeport):
     assert response.status_code == 302
     key.refresh_from_db()
     assert (key.revoked_by, key.is_active) == (cswb_admin, False)
+    change = LogEntry.objects.get_for_object(key).get(action=LogEntry.Action.UPDATE)
+    assert (change.actor, sorted(change.changes_dict)) == (cswb_admin, ["revoked_at", "revoked_by"])
     assert georeport.get("requests", api_key=raw)[0].status_code == 403
     assert client.get(reverse("admin:open311_apikey_delete", args=[key.pk])).status_code == 403
 

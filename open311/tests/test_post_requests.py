@@ -169,6 +169,11 @@ def test_a_revoked_key_or_one_for_another_jurisdiction_is_refused(
     assert response.status_code == 403
     assert "revoked" in error_of(answer)[1]
     assert _nothing_saved() == (0, 0, 0)
+    refused = LogEntry.objects.get_for_object(api_key[0]).filter(action=LogEntry.Action.ACCESS)
+    assert refused.latest("timestamp").additional_data["status"] == 403
+    assert LogEntry.objects.get_for_object(other).get(
+        action=LogEntry.Action.ACCESS
+    ).additional_data["status"] == 403
 
 
 def test_a_flood_from_one_key_is_stopped_at_its_hourly_limit(georeport, request_data, api_key):
