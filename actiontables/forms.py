@@ -30,5 +30,10 @@ class FollowForm(HumanCheckMixin, forms.Form):
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
 
+    plan_reports = forms.BooleanField(
+        label=_("Also email me the plan's yearly progress report when it is published"),
+        required=False,
+    )
+
     def clean_email(self):
         return self.cleaned_data["email"].strip().lower()

@@ -108,12 +108,16 @@ def unsubscribe_link(subscription: Subscription) -> str:
     return absolute(reverse("actiontables:unsubscribe", kwargs={"token": token}))
 
 
-def subscription_request(*, table: ActionTable, email: str, now=None) -> Subscription:
+def subscription_request(
+    *, table: ActionTable, email: str, plan_reports: bool = False, now=None
+) -> Subscription:
     """Record a request to follow ``table`` and email the address a confirmation link.
 
-    An address that already follows the table gets a reminder instead (the page shown is the
-    same either way, so the form does not reveal who follows what). A new request makes earlier
-    confirmation links void.
+    ``plan_reports`` asks for the plan's yearly progress report as well; like the updates, it
+    starts only once the address is confirmed. An address that already follows the table gets a
+    reminder instead, which says how to add the report (the page shown is the same either way,
+    so the form does not reveal who follows what). A new request makes earlier confirmation
+    links void.
     """
     now = now or timezone.now()
     email = email.strip().lower()
@@ -130,15 +134,21 @@ def subscription_request(*, table: ActionTable, email: str, now=None) -> Subscri
             return subscription
         if subscription.is_active:
             template, kind = "actiontables-already-following", "actiontables.already_following"
-            context = {"table": table, "unsubscribe_url": unsubscribe_link(subscription)}
+            context = {
+                "table": table,
+                "unsubscribe_url": unsubscribe_link(subscription),
+                "wants_plan_reports": plan_reports and not subscription.plan_reports,
+            }
         else:
             subscription.nonce += 1
+            subscription.plan_reports = plan_reports
             subscription.confirmed_at = None
             subscription.unsubscribed_at = None
             template, kind = "actiontables-confirm", "actiontables.confirm"
             context = {
                 "table": table,
                 "confirm_url": confirm_link(subscription),
+                "plan_reports": plan_reports,
                 "valid_days": CONFIRM_MAX_AGE // 86400,
             }
         subscription.last_sent_at = now

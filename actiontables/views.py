@@ -80,7 +80,11 @@ def follow(request, slug):
         form = FollowForm(request.POST)
         refusal = limit_form(request, form, FOLLOW_LIMIT)
         if refusal is None and form.is_valid():
-            services.subscription_request(table=table, email=form.cleaned_data["email"])
+            services.subscription_request(
+                table=table,
+                email=form.cleaned_data["email"],
+                plan_reports=form.cleaned_data["plan_reports"],
+            )
             return redirect("actiontables:follow_sent", slug=table.slug)
     else:
         form = FollowForm()

@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "grants",
     "issues",
     "open311",
+    "plan",
 ]
 
 MIDDLEWARE = [
@@ -239,6 +240,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "issues.tasks.remove_expired_contact_details",
         "schedule": 60 * 60 * 24.0,
     },
+    # plan: remind administrators of the plan's deadlines; re-queue PDFs a dead worker left.
+    "plan-daily": {
+        "task": "plan.tasks.daily",
+        "schedule": crontab(hour=7, minute=30),
+    },
     # grants: remind award contacts of reports coming due, tell staff about overdue ones.
     "grants-report-reminders": {
         "task": "grants.tasks.send_report_reminders",
@@ -361,6 +367,7 @@ AUDITLOG_EXCLUDE_TRACKING_MODELS = (
     "otp_static",
     "outbox.message",
     "actiontables.subscription",  # followers' email addresses stay out of the log
+    "plan.reportpdf",  # the PDF's bytes; the report's own row records who published it
 )
 AUDITLOG_EXCLUDE_TRACKING_FIELDS = (
     "password", "last_login", "key", "token", "token_hash", "key_hash",

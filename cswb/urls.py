@@ -22,6 +22,7 @@ urlpatterns = [
     path("grants/", include("grants.urls")),
     path("issues/", include("issues.urls")),
     path("open311/v2/", include("open311.urls")),
+    path("plan/", include("plan.urls")),
     path("staff/", include("cswb.accounts.urls")),
     path("admin/logout/", views_accounts.logout_view),
     path("admin/", admin.site.urls),

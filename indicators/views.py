@@ -183,7 +183,8 @@ def _ordered_geographies():
 
 @dashboard_page
 def indicator(request, slug):
-    """Show one indicator: summary, chart, table, definition, source. Three queries."""
+    """Show one indicator: summary, chart, table, definition, source. Three queries, and one
+    for the plan's outcomes it measures (plan_tags)."""
     indicator = get_object_or_404(
         Indicator.objects.published().select_related("domain", "summary"), slug=slug
     )

@@ -24,6 +24,11 @@ class Subscription(models.Model):
     created_at = models.DateTimeField(_("requested"), auto_now_add=True)
     confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
     unsubscribed_at = models.DateTimeField(_("unsubscribed"), null=True, blank=True)
+    plan_reports = models.BooleanField(
+        _("also the yearly progress report"),
+        default=False,
+        help_text=_("Also email the plan's yearly progress report when it is published."),
+    )
     last_sent_at = models.DateTimeField(_("last emailed"), null=True, blank=True, editable=False)
     # Counts confirmation requests so each link is single-use: the token carries the count.
     nonce = models.PositiveIntegerField(default=0, editable=False)

@@ -321,3 +321,29 @@ def test_it_does_not_offer_following_a_forming_table_even_to_staff(client, cswb_
     client.force_login(cswb_admin)
 
     assert client.get(reverse("actiontables:follow", args=["quiet"])).status_code == 404
+
+
+def test_a_follower_may_ask_for_the_plans_yearly_report_too(
+    client, table, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        follow(client, table, "partner@example.net", plan_reports="on")
+        follow(client, ActionTableFactory(), "other@example.net")
+
+    assert dict(Subscription.objects.values_list("email", "plan_reports")) == {
+        "partner@example.net": True, "other@example.net": False}
+    [asked] = [m for m in mail.outbox if m.to == ["partner@example.net"]]
+    assert "also get the plan's yearly progress report" in asked.body
+    [plain] = [m for m in mail.outbox if m.to == ["other@example.net"]]
+    assert "yearly progress report" not in plain.body
+
+
+def test_an_active_follower_asking_for_the_report_is_told_how_to_add_it(
+    client, table, django_capture_on_commit_callbacks
+):
+    SubscriptionFactory(table=table, email="partner@example.net")
+    with django_capture_on_commit_callbacks(execute=True):
+        follow(client, table, "partner@example.net", plan_reports="on")
+
+    assert not Subscription.objects.get().plan_reports  # not without the mailbox's consent
+    assert "To add it, stop following" in mail.outbox[0].body

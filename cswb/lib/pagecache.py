@@ -36,7 +36,7 @@ from cswb.lib.forms import started_token
 VERSION_KEY = "pagecache:version"
 PAGE_TTL = 60 * 60 * 24
 # Apps whose rows appear on public pages; a change to any of them refreshes every cached page.
-PUBLIC_DATA_APPS = {"actiontables", "indicators", "grants"}
+PUBLIC_DATA_APPS = {"actiontables", "indicators", "grants", "plan"}
 # Rows of those apps that never appear on a public page: writing them (a resident following a
 # table, an application draft) must not empty the cache, or a bot could keep it cold.
 PRIVATE_MODELS = {
@@ -48,6 +48,7 @@ PRIVATE_MODELS = {
     "grants.score",
     "grants.event",
     "grants.report",
+    "plan.reminder",
 }
 # Rows of other apps that do appear on public pages (the issue form shows the signposts).
 PUBLIC_MODELS = {"issues.signpost"}

@@ -25,6 +25,7 @@ from grants.models import Review
 from grants.tests.factories import ReportFactory, ReviewFactory
 from issues.tests.factories import IssueFactory
 from open311.services import key_create
+from plan.models import PlanVersion, ProgressReport, Reminder
 
 ADMIN_ONLY = {"admin": "vcad"}
 EXPECTED = {
@@ -74,6 +75,15 @@ EXPECTED = {
     "otp_totp.totpdevice": {"admin": "vd"},
     # Fields are read-only; "change" is the right to send a message again.
     "outbox.message": {"admin": "vc", "triage": "vc"},
+    # The plan is kept by administrators; data stewards keep outcomes' indicators and figures.
+    "plan.committeeseat": ADMIN_ONLY,
+    "plan.consultation": ADMIN_ONLY,
+    "plan.outcome": {"admin": "vcad", "steward": "vc"},
+    "plan.planversion": ADMIN_ONLY,
+    "plan.progressreport": ADMIN_ONLY,  # a draft: a published report cannot be deleted
+    "plan.reminder": {"admin": "v"},  # written by the daily task only
+    "plan.riskfactor": ADMIN_ONLY,
+    "plan.strategy": ADMIN_ONLY,
 }
 # Staff pages outside the model admins: URL name and the roles that may open them.
 STAFF_VIEWS = {
@@ -102,6 +112,10 @@ def plan_data(role_users):
     every_hour = IntervalSchedule.objects.create(every=1, period=IntervalSchedule.HOURS)
     PeriodicTask.objects.create(name="x", task="cswb.outbox.tasks.requeue_stale",
                                 interval=every_hour)
+    plan = PlanVersion.objects.get()  # Halton's 2017 plan, from the reference data
+    ProgressReport.objects.create(plan=plan, year=2023, introduction="A year of work.")
+    Reminder.objects.create(plan=plan, kind=Reminder.Kind.REVIEW, deadline=plan.review_due_on,
+                            send_on=plan.review_due_on, lead="3 months before")
 
 
 def test_every_admin_page_answers_each_role_as_intended(client, role_users, plan_data):

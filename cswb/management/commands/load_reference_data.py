@@ -3,14 +3,15 @@ import importlib
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-# Order matters: issues and grants refer to action tables and geographies.
-REFERENCE_APPS = ["actiontables", "indicators", "grants", "issues"]
+# Order matters: issues and grants refer to action tables and geographies; the plan to all four.
+REFERENCE_APPS = ["actiontables", "indicators", "grants", "issues", "plan"]
 
 
 class Command(BaseCommand):
     help = (
         "Load Halton's reference data (leadership group, action tables, indicators, the grant "
-        "fund and rounds, triage contacts). Safe to run again: existing rows are left as they are."
+        "fund and rounds, triage contacts, the 2017 plan). Safe to run again: existing rows are "
+        "left as they are."
     )
 
     def handle(self, *args, **options):
