@@ -85,3 +85,20 @@ def test_the_plan_reads_on_a_phone(page, assert_accessible, published_2024):
     page.get_by_text("How progress is judged").click()
     assert page.get_by_text("There is no baseline yet").is_visible()
     assert_accessible(page)
+
+
+def test_the_staff_pages_of_the_plan_pass_the_accessibility_checks(
+    page, assert_accessible, published_2024, cswb_admin
+):
+    page.goto("/admin/")
+    page.get_by_label("Username").fill(cswb_admin.username)
+    page.get_by_label("Password").fill("correct horse battery staple")
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_url("**/admin/")
+
+    page.goto(f"/admin/plan/planversion/{published_2024.plan.pk}/duties/")
+    assert page.locator("#duty-publication").inner_text().count("Met") == 1
+    assert_accessible(page)
+    page.goto(f"/admin/plan/progressreport/{published_2024.pk}/change/")
+    assert "Write the PDF again" in page.locator("#content").inner_text()
+    assert_accessible(page)
