@@ -68,6 +68,7 @@ def test_a_reader_goes_from_the_home_page_to_the_plan_and_its_report(
     assert info["Tagged"] == "yes"
     text = pdftext(response.body())
     assert "Progress report 2024" in text and "$150,000" in text and "fewer than 5" in text
+    assert "Wider than your screen" not in text  # paper does not scroll
 
 
 @pytest.mark.parametrize("path", ["/plan/committee/", "/plan/consultations/"])
