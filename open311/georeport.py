@@ -31,6 +31,8 @@ LIST_ITEMS = {
 # Tags and comments: descriptions are plain text for staff to read, and a calling system that
 # sends markup has sent something other than what the resident said.
 HTML = re.compile(r"<!--|</?[a-zA-Z][a-zA-Z0-9-]*(\s[^<>]*)?/?>")
+# Characters XML 1.0 cannot carry, even escaped (staff may paste them into a response).
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 # Parameters that take several values are named with a trailing "[]", e.g. attribute[x][].
 MULTI = "[]"
 
@@ -98,7 +100,7 @@ def _fill(element, tag: str, value) -> None:
     elif isinstance(value, bool):
         element.text = "true" if value else "false"
     elif value is not None:
-        element.text = str(value)
+        element.text = NOT_XML.sub("", str(value))
 
 
 def render(fmt: str, root: str, data, status: int = 200) -> HttpResponse:

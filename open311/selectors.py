@@ -6,7 +6,7 @@ open or closed, the public responses, who holds it and when. Never the descripti
 location, names or contact details.
 """
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from django.conf import settings
 from django.db.models import OuterRef, Subquery
@@ -112,6 +112,18 @@ def requests_matching(params: Params, *, now=None) -> list[dict]:
     now = now or timezone.now()
     start = parse_moment("start_date", params.get("start_date")) if "start_date" in params else None
     end = parse_moment("end_date", params.get("end_date")) if "end_date" in params else None
+    try:
+        start, end = _window(start, end, now)
+    except OverflowError:
+        raise GeoReportError(400, _("start_date and end_date must be real dates.")) from None
+    issues = issues.filter(submitted_at__gte=start, submitted_at__lte=end)
+    issues = _annotated(issues).order_by("-submitted_at", "-pk")[:LIMIT]
+    return [as_service_request(i) for i in issues]
+
+
+def _window(start, end, now):
+    """Return the (start, end) to list: as given, or 90 days from the one given, or the last
+    90 days; refuse a span over 90 days or the wrong way round."""
     if start and end:
         if start > end:
             raise GeoReportError(400, _("start_date must come before end_date."))
@@ -125,6 +137,5 @@ def requests_matching(params: Params, *, now=None) -> list[dict]:
         start = end - WINDOW
     else:
         start, end = now - WINDOW, now
-    issues = issues.filter(submitted_at__gte=start, submitted_at__lte=end)
-    issues = _annotated(issues).order_by("-submitted_at", "-pk")[:LIMIT]
-    return [as_service_request(i) for i in issues]
+    # The database compares in UTC: a date that has no UTC equivalent is refused here.
+    return start.astimezone(UTC), end.astimezone(UTC)

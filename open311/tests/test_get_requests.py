@@ -113,6 +113,10 @@ def test_it_answers_at_most_the_limit(georeport, api_key, issues, monkeypatch):
         ({"start_date": "2026-01-01T00:00:00Z", "end_date": "2026-06-01T00:00:00Z"},
          "at most 90 days apart"),
         ({"start_date": "2026-03-01", "end_date": "2026-02-01"}, "must come before"),
+        ({"start_date": "9999-12-31"}, "must be real dates"),
+        ({"end_date": "0001-01-01T00:00:00Z"}, "must be real dates"),
+        ({"start_date": "0001-01-01T00:00:00+05:00", "end_date": "0001-01-02T00:00:00+05:00"},
+         "must be real dates"),
         ({"status": "pending"}, "status must be open, closed"),
         ({"service_code": "housing,potholes"}, "potholes was not found"),
     ],
@@ -145,3 +149,13 @@ def test_reading_requests_needs_a_key_and_is_audited(georeport, client, api_key,
     entry = LogEntry.objects.get_for_object(api_key[0]).latest("timestamp")
     assert entry.additional_data["path"].endswith(f"{issues['new'].reference}.json")
     assert entry.additional_data["status"] == 200
+
+
+def test_a_response_with_control_characters_is_still_valid_xml(georeport, api_key, triage_user):
+    issue = IssueFactory()
+    issues_services.issue_transition(issue=issue, name="respond", by=triage_user,
+                                     response="Pasted from a letter:\x0bwe will call.")
+    response, answer = georeport.get(f"requests/{issue.reference}", "xml", api_key=api_key[1])
+    assert answer.find("request").findtext("status_notes") == "Pasted from a letter:we will call."
+    _r, answer = georeport.get(f"requests/{issue.reference}", api_key=api_key[1])
+    assert answer[0]["status_notes"] == "Pasted from a letter:\x0bwe will call."
