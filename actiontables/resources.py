@@ -6,12 +6,12 @@ from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 
 from actiontables.models import ActionTable, ActionTableLead, Organization, Zone
-from cswb.lib.exports import escape_cell
+from cswb.lib.exports import EscapedExportMixin
 
 LIST_SEPARATOR = ";"
 
 
-class SafeExportMixin:
+class SafeExportMixin(EscapedExportMixin):
     """Escape formula-like cells on export; import all rows or none.
 
     The admin already rolls back an import with invalid rows; the default here makes any other
@@ -22,9 +22,6 @@ class SafeExportMixin:
         return super().import_data(
             dataset, *args, rollback_on_validation_errors=rollback_on_validation_errors, **kwargs
         )
-
-    def export_field(self, field, instance, **kwargs):
-        return escape_cell(super().export_field(field, instance, **kwargs))
 
 
 class OrganizationResource(SafeExportMixin, resources.ModelResource):

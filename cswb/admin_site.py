@@ -8,17 +8,19 @@ from django.conf import settings
 from django.contrib import admin
 from django.shortcuts import redirect
 from django.urls import reverse
-from import_export.admin import ExportMixin
+from import_export.admin import ExportMixin, ImportMixin
 
 from cswb.lib.audit import ExportAuditMixin
+from cswb.lib.spreadsheets import SafeImportAdminMixin
 
 
 class PortalAdminSite(admin.AdminSite):
     """Require a second factor, sign in through the portal's own pages, show audit history.
 
     Every ModelAdmin registered here gains an "Audit log" view listing who changed what, when,
-    from what to what (django-auditlog), and every export is logged with who, when and how many
-    rows, so no app has to remember either.
+    from what to what (django-auditlog), every export is logged with who, when and how many
+    rows, and every import checks the file for size and zip or XML bombs before reading it, so
+    no app has to remember any of it.
     """
 
     def has_permission(self, request):
@@ -41,6 +43,10 @@ class PortalAdminSite(admin.AdminSite):
                 model_admin, ExportAuditMixin
             ):
                 mixins.append(ExportAuditMixin)
+            if issubclass(model_admin, ImportMixin) and not issubclass(
+                model_admin, SafeImportAdminMixin
+            ):
+                mixins.append(SafeImportAdminMixin)
             if auditlog.contains(model) and not issubclass(model_admin, AuditlogHistoryAdminMixin):
                 mixins.append(AuditlogHistoryAdminMixin)
             if mixins:

@@ -245,6 +245,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "plan.tasks.daily",
         "schedule": crontab(hour=7, minute=30),
     },
+    # grants: delete drafts nobody has saved for GRANTS_DRAFT_EXPIRY_DAYS, with their files.
+    "grants-expire-drafts": {
+        "task": "grants.tasks.expire_drafts",
+        "schedule": 60 * 60 * 24.0,
+    },
     # grants: remind award contacts of reports coming due, tell staff about overdue ones.
     "grants-report-reminders": {
         "task": "grants.tasks.send_report_reminders",
@@ -266,6 +271,9 @@ OPEN311_KEY_SERVICE = env_str(
     "OPEN311_KEY_SERVICE",
     "Keys are given to 311 contact centres and partner systems: write to cswb@halton.ca",
 )
+# Grant drafts nobody saved for this many days are deleted with their files (the draft's
+# private link lives as long, see cswb/lib/links.py).
+GRANTS_DRAFT_EXPIRY_DAYS = env_int("GRANTS_DRAFT_EXPIRY_DAYS", 90, minimum=1)
 
 EMAIL_CONFIG = env_email("EMAIL_URL")
 globals().update(EMAIL_CONFIG)

@@ -49,8 +49,23 @@ def money(value) -> str:
 # Funds and rounds ------------------------------------------------------------------------------
 
 
+class FundAdminForm(forms.ModelForm):
+    class Meta:
+        model = Fund
+        fields = ["name", "slug", "funder", "description", "total_allocation", "starts_on",
+                  "ends_on"]
+
+    def clean_total_allocation(self):
+        total = self.cleaned_data["total_allocation"]
+        if self.instance.pk and total is not None:
+            # Runs inside the admin's transaction: the fund stays locked until it is saved.
+            services.fund_allocation_check(fund=self.instance, total_allocation=total)
+        return total
+
+
 @admin.register(Fund)
 class FundAdmin(admin.ModelAdmin):
+    form = FundAdminForm
     list_display = ("name", "funder", "allocated", "committed_display", "remaining_display")
     search_fields = ("name", "funder")
     prepopulated_fields = {"slug": ("name",)}
@@ -146,6 +161,17 @@ class RoundAdminForm(forms.ModelForm):
         cleaned = super().clean()
         if not cleaned.get("allow_one_year") and not cleaned.get("allow_two_years"):
             raise ValidationError(_("Allow one-year grants, two-year grants or both."))
+        fund, amount = cleaned.get("fund"), cleaned.get("amount_available")
+        if self.instance.pk and fund is not None and amount is not None:
+            # Runs inside the admin's transaction: the funds stay locked until it is saved.
+            try:
+                services.round_amount_check(
+                    round_=Round.objects.get(pk=self.instance.pk), fund=fund,
+                    amount_available=amount,
+                )
+            except ValidationError as exc:
+                field = "fund" if exc.code == "round_has_awards" else "amount_available"
+                self.add_error(field, exc)
         return cleaned
 
 

@@ -9,10 +9,9 @@ from django.utils.translation import gettext_lazy as _
 
 from cswb.accounts.roles import Role
 from cswb.lib.forms import HumanCheckMixin
-from grants.models import ZERO, Application, BudgetCategory
+from grants.models import MAX_ATTACHMENTS, ZERO, Application, BudgetCategory
 from indicators.models import Geography
 
-MAX_ATTACHMENTS = 5
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -292,13 +291,18 @@ class ApplicationForm(HumanCheckMixin, forms.ModelForm):
 
     def clean_attachments(self):
         uploads = self.cleaned_data["attachments"]
-        existing = self.instance.attachments.count() if self.instance.pk else 0
-        removing = len(self.data.getlist(self.add_prefix("remove_attachments"))) if existing else 0
-        if existing - removing + len(uploads) > MAX_ATTACHMENTS:
+        existing = (
+            {str(pk) for pk in self.instance.attachments.values_list("pk", flat=True)}
+            if self.instance.pk else set()
+        )
+        # Each file removed counts once, however often its id is sent, and only if it is ours.
+        removing = existing & set(self.data.getlist(self.add_prefix("remove_attachments")))
+        count = len(existing) - len(removing) + len(uploads)
+        if count > MAX_ATTACHMENTS:
             raise forms.ValidationError(
                 _("Send at most %(max)s files in all; this would make %(count)s."),
                 code="too_many",
-                params={"max": MAX_ATTACHMENTS, "count": existing - removing + len(uploads)},
+                params={"max": MAX_ATTACHMENTS, "count": count},
             )
         errors, checked = [], []
         for upload in uploads:

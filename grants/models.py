@@ -354,6 +354,10 @@ class BudgetLine(models.Model):
         return f"{self.get_category_display()}, year {self.year}: {self.amount}"
 
 
+# Files one application may carry in all (checked by the form and, under a lock, the service).
+MAX_ATTACHMENTS = 5
+
+
 class Attachment(models.Model):
     """A file sent with an application, stored under PRIVATE_MEDIA_ROOT with a random name."""
 

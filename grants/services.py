@@ -20,9 +20,10 @@ from django.utils.translation import gettext as _
 
 from cswb.accounts.roles import Role
 from cswb.lib.links import make_token
-from cswb.outbox.services import message_queue
+from cswb.outbox.services import message_queue, messages_forget
 from grants import permissions
 from grants.models import (
+    MAX_ATTACHMENTS,
     ZERO,
     Application,
     Attachment,
@@ -169,14 +170,23 @@ def application_save_draft(
     remove_attachments=(),
     application: Application | None = None,
 ) -> Application:
-    """Create or update a draft with what the applicant typed; email the private link once."""
+    """Create or update a draft with what the applicant typed; email the private link once.
+
+    The application's row is locked first, so two saves of one draft at once cannot together
+    pass the limit of ``MAX_ATTACHMENTS`` files, which is checked here whoever calls.
+    """
     if application is None:
         application = Application(round=round)
-    elif application.state != State.DRAFT:
-        raise ValidationError(
-            _("This application has been submitted and can no longer be changed."),
-            code="not_draft",
+    else:
+        state = (
+            Application.objects.select_for_update().filter(pk=application.pk)
+            .values_list("state", flat=True).first()
         )
+        if state != State.DRAFT:
+            raise ValidationError(
+                _("This application has been submitted and can no longer be changed."),
+                code="not_draft",
+            )
     for name, value in fields.items():
         setattr(application, name, value)
     application.save()
@@ -187,8 +197,16 @@ def application_save_draft(
         for (category, year), amount in sorted(budget.items())
         if amount
     )
-    for attachment in application.attachments.filter(pk__in=list(remove_attachments)):
+    removing = {int(pk) for pk in remove_attachments if str(pk).isdigit()}
+    for attachment in application.attachments.filter(pk__in=removing):
         attachment_delete(attachment=attachment)
+    count = application.attachments.count() + len(uploads)
+    if count > MAX_ATTACHMENTS:
+        raise ValidationError(
+            _("Send at most %(max)s files in all; this would make %(count)s."),
+            code="too_many",
+            params={"max": MAX_ATTACHMENTS, "count": count},
+        )
     for upload, content_type in uploads:
         attachment_store(application=application, upload=upload, content_type=content_type)
     message_queue(
@@ -203,6 +221,28 @@ def application_save_draft(
         dedupe_key=f"grants:draft-link:{application.pk}:{application.contact_email.lower()}",
     )
     return application
+
+
+def drafts_expire(*, now=None) -> int:
+    """Delete drafts nobody has saved for ``GRANTS_DRAFT_EXPIRY_DAYS``, with their files and the
+    emails that carried their link; return how many.
+
+    Files go once the deletion commits (``grants.apps.remove_attachment_file``). A draft saved
+    again meanwhile no longer matches the condition of the DELETE and is kept.
+    """
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(days=settings.GRANTS_DRAFT_EXPIRY_DAYS)
+    deleted = 0
+    expired = Application.objects.filter(state=State.DRAFT, updated_at__lt=cutoff)
+    for pk in expired.values_list("pk", flat=True).iterator():
+        with transaction.atomic():
+            count, _by_model = Application.objects.filter(
+                pk=pk, state=State.DRAFT, updated_at__lt=cutoff
+            ).delete()
+            if count:
+                messages_forget(dedupe_prefix=f"grants:draft-link:{pk}:")
+                deleted += 1
+    return deleted
 
 
 # Submission ------------------------------------------------------------------------------------
@@ -527,6 +567,56 @@ def default_report_dates(round_: Round, years: int, decided_on: datetime.date):
 
 def _committed(fund: Fund) -> Decimal:
     return fund.committed()
+
+
+def _require_transaction() -> None:
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("Call this inside the transaction that saves the change.")
+
+
+def fund_allocation_check(*, fund: Fund, total_allocation: Decimal) -> None:
+    """Refuse a total allocation below what the fund has already committed.
+
+    Lock the fund's row first, as ``application_approve`` does, and keep it until the caller's
+    transaction ends: an approval running meanwhile either commits its award before this
+    reads the committed total, or waits until the new allocation is saved and checks against
+    it. Call inside the transaction that saves the fund (the admin's change view is one).
+    """
+    _require_transaction()
+    locked = Fund.objects.select_for_update().get(pk=fund.pk)
+    committed = _committed(locked)
+    if total_allocation < committed:
+        raise ValidationError(
+            _("This fund has already committed $%(committed)s; its allocation cannot be less.")
+            % {"committed": f"{committed:,.2f}"},
+            code="below_committed",
+        )
+
+
+def round_amount_check(*, round_: Round, fund: Fund, amount_available: Decimal) -> None:
+    """Refuse an amount below what the round has already awarded, or moving a round that has
+    awards to another fund. Lock the funds' rows as approvals do (see
+    ``fund_allocation_check``); call inside the transaction that saves the round.
+    """
+    _require_transaction()
+    fund_ids = sorted({round_.fund_id, fund.pk})
+    # In one order, so two edits locking the same two funds cannot deadlock.
+    list(Fund.objects.select_for_update().filter(pk__in=fund_ids).order_by("pk"))
+    awarded = (
+        Award.objects.filter(application__round=round_).aggregate(total=Sum("amount"))["total"]
+        or ZERO
+    )
+    if fund.pk != round_.fund_id and awarded:
+        raise ValidationError(
+            _("This round already has awards from its fund; it cannot move to another."),
+            code="round_has_awards",
+        )
+    if amount_available < awarded:
+        raise ValidationError(
+            _("This round has already awarded $%(awarded)s; its amount cannot be less.")
+            % {"awarded": f"{awarded:,.2f}"},
+            code="below_awarded",
+        )
 
 
 def application_approve(

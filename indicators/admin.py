@@ -12,9 +12,10 @@ from django.utils.translation import ngettext
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats.base_formats import CSV, XLSX
 
+from cswb.lib.spreadsheets import SafeImportForm
 from indicators import services
 from indicators.files import FileRejected
-from indicators.forms import SafeImportForm, StatcanImportForm
+from indicators.forms import StatcanImportForm
 from indicators.importing import ImportRejected
 from indicators.models import (
     DashboardState,

@@ -1,88 +1,23 @@
 """Read uploaded or downloaded tables (CSV or XLSX) safely.
 
-A file is refused when it is too large, is neither CSV nor XLSX, or is an XLSX whose compressed
-parts would expand past a limit (zip bomb) or whose XML declares entities (openpyxl parses through
-defusedxml, which refuses them).
+The checks before parsing (size, format, zip and XML bombs) are the project's own
+(``cswb.lib.spreadsheets``); this module reads the rows.
 """
 
 import csv
 import io
-import zipfile
 from collections.abc import Iterator
 
-from django.conf import settings
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 
-DEFAULT_MAX_BYTES = 25 * 1024 * 1024
-XLSX_MAX_EXPANDED_BYTES = 200 * 1024 * 1024
-XLSX_MAX_RATIO = 100
-ZIP_MAGIC = b"PK\x03\x04"
-
-
-ENTITIES_REFUSED = _lazy(
-    "The XLSX file declares XML entities, which are refused (a possible XML bomb)."
+from cswb.lib.spreadsheets import (  # noqa: F401 - re-exported for the app's callers
+    ENTITIES_REFUSED,
+    FileRejected,
+    check_size,
+    check_xlsx_archive,
+    max_upload_bytes,
+    sniff_format,
 )
-
-
-class FileRejected(Exception):
-    """The file cannot be read; the message says why in words staff understand."""
-
-
-def max_upload_bytes() -> int:
-    return getattr(settings, "INDICATORS_MAX_UPLOAD_BYTES", DEFAULT_MAX_BYTES)
-
-
-def check_size(size: int) -> None:
-    limit = max_upload_bytes()
-    if size > limit:
-        raise FileRejected(
-            _("The file is %(size)s MB; the limit is %(limit)s MB. Split it into smaller files.")
-            % {"size": round(size / 1024 / 1024, 1), "limit": round(limit / 1024 / 1024, 1)}
-        )
-
-
-def sniff_format(data: bytes, filename: str = "") -> str:
-    """Return "xlsx" or "csv"; raise ``FileRejected`` for anything else."""
-    name = filename.lower()
-    if data.startswith(ZIP_MAGIC):
-        if name and not name.endswith(".xlsx"):
-            raise FileRejected(_("Only CSV and XLSX files can be imported."))
-        return "xlsx"
-    if name and not name.endswith((".csv", ".txt")):
-        raise FileRejected(_("Only CSV and XLSX files can be imported."))
-    head = data[:4096]
-    if b"\x00" in head:
-        raise FileRejected(_("The file is not a CSV or XLSX file (it holds binary data)."))
-    return "csv"
-
-
-def check_xlsx_archive(data: bytes) -> None:
-    """Refuse an XLSX that is not a valid archive or would expand far beyond its size."""
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
-        raise FileRejected(_("The XLSX file is damaged: it is not a valid archive.")) from None
-    with archive:
-        members = archive.infolist()
-        names = {member.filename for member in members}
-        if "[Content_Types].xml" not in names:
-            raise FileRejected(_("The file is an archive but not an XLSX workbook."))
-        expanded = sum(member.file_size for member in members)
-        compressed = sum(member.compress_size for member in members) or 1
-        if expanded > XLSX_MAX_EXPANDED_BYTES or expanded / compressed > XLSX_MAX_RATIO:
-            raise FileRejected(
-                _("The XLSX file expands to %(size)s MB of XML, far beyond its size: it is "
-                  "refused as a possible zip bomb.") % {"size": expanded // 1024 // 1024}
-            )
-        # A DOCTYPE comes before the root element, so the head of each part tells. openpyxl's
-        # defusedxml parser would refuse entities too; this gives the clearer message early.
-        for member in members:
-            if member.filename.endswith((".xml", ".rels")):
-                with archive.open(member) as part:
-                    head = part.read(4096)
-                if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
-                    raise FileRejected(str(ENTITIES_REFUSED))
 
 
 def _decode(data: bytes) -> str:

@@ -1,38 +1,11 @@
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
-from import_export.forms import ImportForm
 
-from indicators.files import FileRejected, check_size, check_xlsx_archive, sniff_format
+from cswb.lib.spreadsheets import check_upload
+from indicators.files import FileRejected
 from indicators.models import Domain, Indicator, Zone
 from indicators.statcan import CiMapping, parse_filters
-
-
-def check_upload(upload) -> None:
-    """Refuse an upload that is too large, not CSV/XLSX, or an XLSX that expands too far.
-
-    Reads only the first bytes of a CSV; an XLSX is read whole to check its archive.
-    """
-    try:
-        check_size(upload.size)
-        upload.seek(0)
-        head = upload.read(8192)
-        kind = sniff_format(head, upload.name)
-        if kind == "xlsx":
-            upload.seek(0)
-            check_xlsx_archive(upload.read())
-        upload.seek(0)
-    except FileRejected as exc:
-        raise ValidationError(str(exc), code="bad_file") from None
-
-
-class SafeImportForm(ImportForm):
-    """import-export's upload form, refusing oversized, foreign and bomb-like files first."""
-
-    def clean_import_file(self):
-        upload = self.cleaned_data["import_file"]
-        check_upload(upload)
-        return upload
 
 
 class StatcanImportForm(forms.Form):

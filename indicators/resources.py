@@ -12,17 +12,12 @@ from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 from import_export.instance_loaders import BaseInstanceLoader
 
-from cswb.lib.exports import escape_cell
+from cswb.lib.exports import EscapedExportMixin
 from indicators.files import FileRejected, require_columns
 from indicators.importing import UPDATE_FIELDS, RowCleaner, observations_write
 from indicators.models import Domain, Geography, Indicator, Observation
 
 PREVIEW_ROWS = 50
-
-
-class EscapedExportMixin:
-    def export_field(self, field, instance, **kwargs):
-        return escape_cell(super().export_field(field, instance, **kwargs))
 
 
 class PreloadedObservationLoader(BaseInstanceLoader):

@@ -73,3 +73,24 @@ def can_view_statistics(user) -> bool:
 
 def can_be_assigned(user) -> bool:
     return is_triage(user)
+
+
+def issue_readers_among(emails) -> set[str]:
+    """Return, lower-cased, the addresses in ``emails`` of active accounts that may read
+    issues (triage staff, administrators, superusers). One query, and two for each matching
+    account's permissions."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Q
+
+    wanted = {email.lower() for email in emails}
+    if not wanted:
+        return set()
+    query = Q()
+    for email in wanted:
+        query |= Q(email__iexact=email)
+    users = (
+        get_user_model()
+        .objects.filter(query, is_active=True)
+        .prefetch_related("groups", "user_permissions", "groups__permissions")
+    )
+    return {user.email.lower() for user in users if can_view_issues(user)}

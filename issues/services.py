@@ -3,7 +3,9 @@
 Every function records who did what and when as an ``IssueEvent`` and queues its emails through
 the outbox inside the same transaction, so a change and its notifications exist together or not
 at all. Emails to residents go only to an address they gave with their consent; emails to staff
-and action tables never carry the resident's contact details.
+and action tables never carry the resident's contact details, and what the resident wrote goes
+only to those who may read issues (triage contacts, triage staff, administrators) or, on a
+referral triage decides, to the contacts of the table it is referred to (see SECURITY.md).
 """
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -56,24 +58,38 @@ def _staff_context(issue: Issue) -> dict:
     }
 
 
-def triage_recipients(issue: Issue) -> list[str]:
-    """Return who hears about a new issue: the triage list (all topics or this topic) and the
-    contacts of the action table its topic routes to, without duplicates. Two or three queries.
-    """
-    emails = list(
-        TriageContact.objects.filter(active=True, topic__in=["", issue.topic])
-        .order_by("topic", "name")
-        .values_list("email", flat=True)
-    )
-    route = TopicRoute.objects.select_related("action_table").filter(topic=issue.topic).first()
-    if route:
-        emails += route.action_table.notification_emails()
+def _unique(emails) -> list[str]:
     seen, unique = set(), []
     for email in emails:
         if email.lower() not in seen:
             seen.add(email.lower())
             unique.append(email)
     return unique
+
+
+def triage_recipients(issue: Issue) -> tuple[list[str], list[str]]:
+    """Return who hears about a new issue, as (readers, routed), without duplicates.
+
+    ``readers`` get what the resident wrote: the triage list (all topics or this topic) and,
+    among the contacts of the action table the topic routes to, the accounts that may read
+    issues. ``routed`` are the table's other contacts: they may not read issues, so they are
+    told only the reference and the topic (``issues-routed``). Three or four queries.
+    """
+    readers = list(
+        TriageContact.objects.filter(active=True, topic__in=["", issue.topic])
+        .order_by("topic", "name")
+        .values_list("email", flat=True)
+    )
+    routed = []
+    route = TopicRoute.objects.select_related("action_table").filter(topic=issue.topic).first()
+    if route:
+        table_contacts = route.action_table.notification_emails()
+        allowed = permissions.issue_readers_among(table_contacts)
+        for email in table_contacts:
+            (readers if email.lower() in allowed else routed).append(email)
+    readers = _unique(readers)
+    taken = {email.lower() for email in readers}
+    return readers, [email for email in _unique(routed) if email.lower() not in taken]
 
 
 def issue_submit(
@@ -151,8 +167,9 @@ def issue_submit(
                 kind="issues.acknowledgement",
                 dedupe_key=f"issue:{issue.pk}:resident:ack",
             )
+        readers, routed = triage_recipients(issue)
         context = _staff_context(issue)
-        for recipient in triage_recipients(issue):
+        for recipient in readers:
             outbox.message_queue(
                 to=recipient,
                 template="issues-new-issue",
@@ -160,7 +177,28 @@ def issue_submit(
                 kind="issues.new_issue",
                 dedupe_key=f"issue:{issue.pk}:triage:{recipient.lower()}"[:200],
             )
+        if routed:
+            notice = {
+                "reference": issue.reference,
+                "topic": issue.get_topic_display(),
+                "action_table": _routed_table_name(issue),
+                "submitted_at": issue.submitted_at,
+                "admin_url": context["admin_url"],
+            }
+            for recipient in routed:
+                outbox.message_queue(
+                    to=recipient,
+                    template="issues-routed",
+                    context=notice,
+                    kind="issues.routed",
+                    dedupe_key=f"issue:{issue.pk}:routed:{recipient.lower()}"[:200],
+                )
     return issue
+
+
+def _routed_table_name(issue: Issue) -> str:
+    route = TopicRoute.objects.select_related("action_table").filter(topic=issue.topic).first()
+    return route.action_table.name if route else ""
 
 
 # A resident with more issues than this gets the links of their latest ones.

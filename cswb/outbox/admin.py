@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from cswb.lib.links import redact
 from cswb.outbox import permissions, services
 from cswb.outbox.models import Message
 
@@ -21,7 +22,8 @@ class NeedsAttentionFilter(admin.SimpleListFilter):
 
 @admin.register(Message)
 class MessageAdmin(admin.ModelAdmin):
-    """Delivery state of every email; staff queue failed or unconfirmed ones again.
+    """Delivery state of the emails of each role's own area; staff queue failed or unconfirmed
+    ones again. Private links inside them are shown to nobody (see ``permissions``).
 
     An "unconfirmed" message reached the mail server but its answer was never recorded: it has
     probably been delivered. Sending it again may give the recipient a second copy (with the
@@ -42,16 +44,37 @@ class MessageAdmin(admin.ModelAdmin):
     search_fields = ("to_email", "subject", "=dedupe_key")
     date_hierarchy = "created_at"
     actions = ["retry"]
-    readonly_fields = [f.name for f in Message._meta.fields]
+    readonly_fields = [
+        *(f.name for f in Message._meta.fields if f.name not in {"body_text", "body_html",
+                                                                 "headers"}),
+        "text", "html", "extra_headers",
+    ]
     fieldsets = [
         (_("Delivery"), {"fields": [
             "state", "attempts", "last_error", "created_at", "next_attempt_at", "claimed_at",
             "handed_over_at", "sent_at",
         ]}),
         (_("Message"), {"fields": [
-            "kind", "to_email", "subject", "body_text", "body_html", "headers", "dedupe_key",
+            "kind", "to_email", "subject", "text", "html", "extra_headers", "dedupe_key",
         ]}),
     ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(permissions.readable_filter(request.user))
+
+    # The bodies and headers as stored, with every private link's token hidden: whoever holds
+    # one acts as the resident or applicant it was sent to.
+    @admin.display(description=_("plain-text body"))
+    def text(self, obj):
+        return redact(obj.body_text)
+
+    @admin.display(description=_("HTML body"))
+    def html(self, obj):
+        return redact(obj.body_html)
+
+    @admin.display(description=_("extra headers"))
+    def extra_headers(self, obj):
+        return redact("\n".join(f"{name}: {value}" for name, value in obj.headers.items()))
 
     def has_module_permission(self, request):
         return permissions.can_view_messages(request.user)

@@ -15,6 +15,41 @@ def test_it_escapes_cells_a_spreadsheet_would_run():
     assert exports.escape_cell("Oakville") == "Oakville"
 
 
+FORMULA_VARIANTS = [
+    " =1+1",  # a leading space: spreadsheets skip it
+    "  \t=1+1",
+    "\n=1+1",  # a line break first
+    "\r\n@SUM(A1)",
+    "\u200b=HYPERLINK(\"http://x\")",  # a zero-width space
+    "\ufeff=1+1",  # a byte-order mark
+    "\u00a0=1+1",  # a no-break space
+    "\u3000=1+1",  # an ideographic space
+    "\uff1d1+1",  # a full-width equals sign
+    "\uff0bcmd",  # a full-width plus
+    "\uff0d1+1",  # a full-width minus
+    "\uff20SUM(A1)",  # a full-width at sign
+    "\ufe661+1",  # a small equals sign
+    " \u200b \uff1dcmd|' /C calc'!A0",
+    "-1+2",  # starts like a number, but is a formula
+]
+
+
+def test_it_escapes_every_variant_of_a_formula():
+    for text in FORMULA_VARIANTS:
+        assert exports.escape_cell(text) == "'" + text, repr(text)
+
+
+def test_text_that_only_looks_odd_stays_as_it_is():
+    for text in ["Oakville", "A = B", " Oakville", "\u200bOakville", "email@example.org",
+                 "50%", ""]:
+        assert exports.escape_cell(text) == text, repr(text)
+
+
+def test_numbers_written_as_text_stay_numbers():
+    for text in ["-5", "-3.25", "+2", "1e5", " -7 "]:
+        assert exports.escape_cell(text) == text
+
+
 def test_it_keeps_numbers_as_numbers():
     assert exports.escape_cell(-3.5) == -3.5
     assert exports.escape_cell(Decimal("-2")) == Decimal("-2")
@@ -70,3 +105,19 @@ def test_the_human_check_refuses_a_forged_start_time():
     form = _Form({"name": "Sam", "website": "", "started": "12345"})
     assert not form.is_valid()
     assert form.errors.as_data()["started"][0].code == "expired"
+
+
+def test_it_hides_the_token_of_every_kind_of_private_link():
+    text = (
+        "https://cswb.example.org/issues/follow/eJy.abc:1vQ:sig/ and "
+        '<a href="/grants/applications/tok-en_1/withdraw/">x</a> '
+        "/action-tables/unsubscribe/T0K/ /staff/enrol/abcDEF123/ "
+        "/grants/apply/continue/zzz/?x=1 /issues/received/rrr/ "
+        "/action-tables/follow/confirm/ccc/ /issues/new/ /dashboard/indicators/x/"
+    )
+    hidden = links.redact(text)
+    for token in ["eJy.abc:1vQ:sig", "tok-en_1", "T0K", "abcDEF123", "zzz", "rrr", "ccc"]:
+        assert token not in hidden
+    assert "/issues/follow/[private link]/" in hidden
+    assert "/grants/applications/[private link]/withdraw/" in hidden
+    assert "/issues/new/" in hidden and "/dashboard/indicators/x/" in hidden

@@ -278,19 +278,23 @@ def test_it_forgets_messages_by_key_prefix(db):
 
 @pytest.mark.parametrize(
     ("who", "status"),
-    [("admin", 200), ("triage", 200), ("lead", 403), ("grant_staff", 403), ("outsider", 403)],
+    [("admin", 200), ("triage", 200), ("lead", 403), ("grant_staff", 200), ("outsider", 403)],
 )
-def test_only_administrators_and_triage_see_the_outbox(client, role_users, who, status):
-    _queue()
+def test_only_administrators_and_the_areas_staff_see_the_outbox(client, role_users, who, status):
+    _queue(kind="issues.acknowledgement")
+    _queue(to="applicant@example.org", kind="grants.acknowledgement")
     client.force_login(role_users[who])
     response = client.get(reverse("admin:outbox_message_changelist"))
     assert response.status_code == status
     if status == 200:
-        assert b"resident@example.org" in response.content
+        assert (b"resident@example.org" in response.content) == (who in {"admin", "triage"})
+        assert (b"applicant@example.org" in response.content) == (
+            who in {"admin", "grant_staff"}
+        )
 
 
 def test_staff_see_why_a_message_failed(client, triage_user):
-    message = _queue()
+    message = _queue(kind="issues.acknowledgement")
     Message.objects.filter(pk=message.pk).update(
         state=Message.State.FAILED, last_error="SMTPDataError: 554 rejected"
     )
@@ -301,8 +305,8 @@ def test_staff_see_why_a_message_failed(client, triage_user):
 
 
 def test_staff_send_a_failed_message_again(client, triage_user, django_capture_on_commit_callbacks):
-    failed = _queue(to="failed@example.org")
-    sent = _queue(to="sent@example.org")
+    failed = _queue(to="failed@example.org", kind="issues.acknowledgement")
+    sent = _queue(to="sent@example.org", kind="issues.acknowledgement")
     Message.objects.filter(pk=failed.pk).update(state=Message.State.FAILED, attempts=8)
     Message.objects.filter(pk=sent.pk).update(state=Message.State.SENT)
     client.force_login(triage_user)
@@ -316,6 +320,21 @@ def test_staff_send_a_failed_message_again(client, triage_user, django_capture_o
     assert b"1 message was left alone" in response.content
     assert [m.to for m in mail.outbox] == [["failed@example.org"]]
     assert Message.objects.get(pk=failed.pk).state == Message.State.SENT
+
+
+def test_staff_cannot_queue_again_the_mail_of_another_area(
+    client, grant_staff_user, django_capture_on_commit_callbacks
+):
+    failed = _queue(to="failed@example.org", kind="issues.acknowledgement")
+    Message.objects.filter(pk=failed.pk).update(state=Message.State.FAILED, attempts=8)
+    client.force_login(grant_staff_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("admin:outbox_message_changelist"),
+            {"action": "retry", "_selected_action": [failed.pk]},
+        )
+    assert Message.objects.get(pk=failed.pk).state == Message.State.FAILED
+    assert mail.outbox == []
 
 
 def test_two_runs_never_claim_the_same_message(db):

@@ -73,8 +73,10 @@ EXPECTED = {
     # remove a lost one, and never see a secret.
     "otp_static.staticdevice": {"admin": "vd"},
     "otp_totp.totpdevice": {"admin": "vd"},
-    # Fields are read-only; "change" is the right to send a message again.
-    "outbox.message": {"admin": "vc", "triage": "vc"},
+    # Fields are read-only; "change" is the right to send a message again. The message here is
+    # an issues email: grant staff list their own area's mail but cannot open it (see
+    # OUTBOX_BY_KIND below).
+    "outbox.message": {"admin": "vc", "triage": "vc", "grant_staff": "v"},
     # The plan is kept by administrators; data stewards keep outcomes' indicators and figures.
     "plan.committeeseat": ADMIN_ONLY,
     "plan.consultation": ADMIN_ONLY,
@@ -106,7 +108,8 @@ def plan_data(role_users):
     ReportFactory()
     IssueFactory(named=True)
     key_create(name="Halton 311 CRM")
-    message_queue(to="someone@example.org", template="test-message", context={"name": "A"})
+    message_queue(to="someone@example.org", template="test-message", context={"name": "A"},
+                  kind="issues.acknowledgement")
     TOTPDevice.objects.create(user=role_users["admin"], name="phone")
     recovery_codes_issue(user=role_users["admin"])
     every_hour = IntervalSchedule.objects.create(every=1, period=IntervalSchedule.HOURS)
@@ -150,3 +153,101 @@ def test_anonymous_visitors_reach_no_staff_page(client, plan_data):
     assert response.status_code == 302
     response = client.get(reverse("admin:issues_issue_changelist"))
     assert response.status_code == 302
+
+
+# Outgoing mail, by kind: the roles that may list and open a message of that kind. Each role
+# reads the mail of its own area; private links inside any message are shown to nobody.
+OUTBOX_BY_KIND = {
+    "issues.acknowledgement": {"admin", "triage"},
+    "issues.new_issue": {"admin", "triage"},
+    "issues.routed": {"admin", "triage"},
+    "grants.draft_link": {"admin", "grant_staff"},
+    "grants.acknowledgement": {"admin", "grant_staff"},
+    "grants.reviewer_assigned": {"admin", "grant_staff"},
+    "actiontables.confirm": {"admin"},
+    "actiontables.update": {"admin"},
+    "accounts.enrolment": {"admin"},
+    "test": {"admin"},
+}
+PRIVATE_PATHS = {
+    "issues": "/issues/follow/{token}/",
+    "grants": "/grants/apply/continue/{token}/",
+    "actiontables": "/action-tables/unsubscribe/{token}/",
+    "accounts": "/staff/enrol/{token}/",
+    "test": "/grants/applications/{token}/withdraw/",
+}
+
+
+def test_each_role_reads_only_the_outgoing_mail_of_its_own_area(client, role_users, settings):
+    from cswb.outbox.models import Message
+
+    messages = {}
+    for number, kind in enumerate(OUTBOX_BY_KIND):
+        token = f"SECRET{number}x.eJwrSS0uMTY0MTAwNTW3:1vQ2p5:abcdefghijk"
+        link = settings.SITE_URL + PRIVATE_PATHS[kind.split(".")[0]].format(token=token)
+        messages[kind] = (Message.objects.create(
+            kind=kind, to_email=f"{kind}@example.org", subject=kind,
+            body_text=f"Your link: {link}\n", body_html=f'<a href="{link}">link</a>',
+            headers={"List-Unsubscribe": f"<{link}>"},
+        ), token)
+    differences = []
+    for role in ROLES:
+        client.force_login(role_users[role])
+        listing = client.get(reverse("admin:outbox_message_changelist"))
+        listed = listing.content.decode() if listing.status_code == 200 else ""
+        for kind, (message, token) in messages.items():
+            allowed = role in OUTBOX_BY_KIND[kind]
+            page = client.get(reverse("admin:outbox_message_change", args=[message.pk]))
+            opened = page.status_code == 200
+            if opened != allowed or (message.to_email in listed) != allowed:
+                differences.append(f"{role} {kind}: expected {allowed}, opened {opened}")
+            if opened and token in page.content.decode():
+                differences.append(f"{role} {kind}: the private link is readable")
+        client.logout()
+    assert not differences, "\n".join(differences)
+
+
+# Who hears about a resident's new issue, by role, when every role's user is a staff contact of
+# the action table its topic routes to: the kind of email, and whether it carries what the
+# resident wrote (only roles that may open issues get it).
+ISSUE_NOTIFICATIONS = {
+    "admin": ("issues.new_issue", True),
+    "triage": ("issues.new_issue", True),
+    "lead": ("issues.routed", False),
+    "steward": ("issues.routed", False),
+    "grant_staff": ("issues.routed", False),
+    "reviewer": ("issues.routed", False),
+    "outsider": ("issues.routed", False),
+}
+
+
+def test_issue_notifications_carry_what_each_role_may_read(role_users):
+    from cswb.outbox.models import Message
+    from indicators.reference import load_geographies
+    from issues import services as issue_services
+    from issues.models import TopicRoute
+    from issues.tests.factories import municipality
+
+    load_geographies()
+    organization = OrganizationFactory()
+    organization.staff_contacts.add(*role_users.values())
+    table = ActionTableFactory(leads=[organization], contact_email="table@example.org")
+    TopicRoute.objects.create(topic="housing", action_table=table)
+    issue = issue_services.issue_submit(
+        topic="housing", municipality=municipality(), description="SECRET-DESCRIPTION",
+        affected="SECRET-AFFECTED",
+    )
+    sent = {m.to_email: m for m in Message.objects.all()}
+    observed = {}
+    for role, user in role_users.items():
+        message = sent.get(user.email)
+        observed[role] = message and (
+            message.kind,
+            "SECRET-DESCRIPTION" in message.body_text + message.body_html
+            or "SECRET-AFFECTED" in message.body_text + message.body_html,
+        )
+        assert message is None or issue.reference in message.body_text
+    assert observed == ISSUE_NOTIFICATIONS
+    table_mail = sent["table@example.org"]
+    assert table_mail.kind == "issues.routed"
+    assert "SECRET" not in table_mail.body_text + table_mail.body_html

@@ -215,3 +215,39 @@ def test_it_deletes_the_files_when_the_application_is_deleted(
     with django_capture_on_commit_callbacks(execute=True):
         application.delete()
     assert not path.exists()
+
+
+def test_repeating_a_removal_does_not_make_room_for_more_files(client, round_, started):
+    post(client, round_, started, [upload(f"doc{n}.pdf", PDF) for n in range(5)])
+    application = Application.objects.get()
+    url = reverse("grants:resume", args=[services.application_token(application)])
+    first = application.attachments.first()
+    data = form_data(started, action="save")
+    data["attachments"] = [upload(f"new{n}.pdf", PDF) for n in range(5)]
+    data["remove_attachments"] = [str(first.pk)] * 5
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "this would make 9" in " ".join(response.context["form"].errors["attachments"])
+    assert application.attachments.count() == 5
+
+
+def test_the_service_caps_the_files_of_an_application_whoever_calls_it(round_):
+    from decimal import Decimal
+
+    from django.core.exceptions import ValidationError
+
+    from grants.tests.factories import ApplicationFactory
+
+    application = ApplicationFactory(round=round_)
+    for n in range(4):
+        services.attachment_store(application=application, upload=upload(f"{n}.pdf", PDF),
+                                  content_type="application/pdf")
+    with pytest.raises(ValidationError, match="at most 5 files"):
+        services.application_save_draft(
+            round=round_, fields={}, municipalities=[], budget={("staff", 1): Decimal("1")},
+            uploads=[(upload("a.pdf", PDF), "application/pdf"),
+                     (upload("b.pdf", PDF), "application/pdf")],
+            remove_attachments=["999999", "nope"],
+            application=application,
+        )
+    assert application.attachments.count() == 4

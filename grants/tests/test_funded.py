@@ -52,6 +52,16 @@ def test_it_exports_the_list_as_csv_with_formulas_escaped(client, round_):
     assert rows[1][2] == "50000.00"
 
 
+def test_the_public_csv_escapes_the_disguised_formulas_too(client, round_):
+    AwardFactory(application__round=round_, application__org_legal_name="\u200b=HYPERLINK(1)",
+                 application__program_title="\uff1dcmd", amount=Decimal("5000"))
+    response = client.get(reverse("grants:funded_csv", args=[2027]))
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(body)))
+    assert rows[1][0] == "'\u200b=HYPERLINK(1)"
+    assert rows[1][1] == "'\uff1dcmd"
+
+
 def test_it_links_each_funded_year_from_the_grant_page(client, round_):
     AwardFactory(application__round=round_)
     html = client.get(reverse("grants:index")).content.decode()

@@ -319,3 +319,17 @@ def test_concurrent_submissions_get_distinct_consecutive_references():
         thread.join()
     assert errors == []
     assert sorted(Issue.objects.values_list("number", flat=True)) == list(range(1, 9))
+
+
+def test_a_routed_tables_contacts_who_may_not_read_issues_get_only_the_reference_and_topic(
+    db, homelessness_table, django_capture_on_commit_callbacks
+):
+    TopicRoute.objects.create(topic=Topic.HOUSING, action_table=homelessness_table)
+    with django_capture_on_commit_callbacks(execute=True):
+        issue = _submit(affected="Families on Elm Street")
+    (message,) = mail.outbox
+    assert message.to == ["homelessness-table@halton.example"]
+    assert issue.reference in message.subject and "Housing" in message.subject
+    body = message.body + message.alternatives[0][0]
+    assert issue.description not in body and "Elm Street" not in body
+    assert f"/admin/issues/issue/{issue.pk}/change/" in message.body
