@@ -50,7 +50,7 @@ def test_a_posted_request_reaches_triage_with_its_mail_in_the_outbox(
     assert sent == {
         "robin@example.org": "issues.acknowledgement",
         "cswb@halton.example": "issues.new_issue",
-        "homelessness-table@halton.example": "issues.new_issue",
+        "homelessness-table@halton.example": "issues.routed",
     }
     client.force_login(triage_user)
     queue = client.get(reverse("admin:issues_issue_changelist") + "?status__exact=new")
