@@ -1,18 +1,18 @@
-"""Atom feeds of published progress updates, for all tables and for each table."""
+"""News feeds (Atom, and RSS) of published progress updates, for all tables and for each table."""
 
-from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
 
 from actiontables.models import ActionTable, ProgressUpdate
+from cswb.lib.feeds import PortalFeed, html_text
 
 FEED_ITEMS = 30
 
 
-class UpdatesFeed(Feed):
-    feed_type = Atom1Feed
+class UpdatesFeed(PortalFeed):
+    feed_name = "actiontables/updates"
+    entry_name = "actiontables/update"
 
     def title(self):
         return _("Action table updates · Halton CSWB")
@@ -20,6 +20,8 @@ class UpdatesFeed(Feed):
     def subtitle(self):
         return _("Progress reported by the action tables of Halton's Community Safety and "
                  "Well-Being plan.")
+
+    description = subtitle  # RSS calls it so
 
     def link(self):
         return reverse("actiontables:index")
@@ -36,18 +38,11 @@ class UpdatesFeed(Feed):
         return f"{item.table.name}: {item.title}"
 
     def item_description(self, item):
-        parts = [item.body]
-        if item.outcomes:
-            parts.append(_("Outcomes:") + "\n" + "\n".join(f"- {o}" for o in item.outcome_lines()))
-        return "\n\n".join(parts)
+        outcomes = item.outcome_lines()
+        return html_text(item.body, _("Outcomes:") if outcomes else "", items=outcomes)
 
     def item_link(self, item):
         return item.get_absolute_url()
-
-    def item_guid(self, item):
-        return f"actiontables-update-{item.pk}"
-
-    item_guid_is_permalink = False
 
     def item_pubdate(self, item):
         return item.published_at
@@ -68,6 +63,8 @@ class TableUpdatesFeed(UpdatesFeed):
 
     def subtitle(self, obj):
         return obj.summary
+
+    description = subtitle
 
     def link(self, obj):
         return obj.get_absolute_url()

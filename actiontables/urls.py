@@ -1,7 +1,7 @@
 from django.urls import path
 
 from actiontables import feeds, views
-from cswb.lib.pagecache import public_page
+from cswb.lib.feeds import feed_view
 
 app_name = "actiontables"
 
@@ -9,11 +9,13 @@ app_name = "actiontables"
 urlpatterns = [
     path("", views.index, name="index"),
     path("leadership-group/", views.leadership, name="leadership"),
-    path("feed/", public_page(feeds.UpdatesFeed()), name="feed"),
+    path("feed/", feed_view(feeds.UpdatesFeed()), name="feed"),
+    path("feed/rss/", feed_view(feeds.UpdatesFeed.rss()), name="feed_rss"),
     path("follow/confirm/<str:token>/", views.follow_confirm, name="follow_confirm"),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
     path("<slug:slug>/", views.table, name="table"),
-    path("<slug:slug>/feed/", public_page(feeds.TableUpdatesFeed()), name="table_feed"),
+    path("<slug:slug>/feed/", feed_view(feeds.TableUpdatesFeed()), name="table_feed"),
+    path("<slug:slug>/feed/rss/", feed_view(feeds.TableUpdatesFeed.rss()), name="table_feed_rss"),
     path("<slug:slug>/follow/", views.follow, name="follow"),
     path("<slug:slug>/follow/sent/", views.follow_sent, name="follow_sent"),
 ]

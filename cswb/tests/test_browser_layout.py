@@ -1,15 +1,10 @@
+import re
+
 import pytest
 
+from cswb.testing.browser import tab_to
+
 pytestmark = pytest.mark.browser
-
-
-@pytest.mark.parametrize(
-    "url", ["/", "/privacy/", "/accessibility/", "/contact/", "/no-such-page/"]
-)
-def test_base_layout_pages_pass_the_accessibility_check(page, assert_accessible, url):
-    page.goto(url)
-    assert page.locator("h1").count() == 1
-    assert_accessible(page)
 
 
 def test_a_keyboard_user_can_skip_to_the_content(page):
@@ -42,3 +37,22 @@ def test_without_javascript_the_phone_menu_is_open(browser, live_server):
     for name in ["Action tables", "Dashboard", "Grants", "Bring an issue forward"]:
         assert menu.get_by_role("link", name=name).is_visible()
     context.close()
+
+
+def test_a_wide_table_at_320_px_is_a_named_region_the_keyboard_scrolls(page):
+    from grants.tests.factories import AwardFactory
+
+    award = AwardFactory()
+    page.set_viewport_size({"width": 320, "height": 700})
+    page.goto(f"/grants/funded/{award.application.round.funding_year}/")
+    region = page.get_by_role("region", name=re.compile("Funded programs listed"))
+    assert region.evaluate("el => el.scrollWidth > el.clientWidth")  # wider than the phone
+    assert page.get_by_text("Wider than your screen").is_visible()
+    tab_to(page, ".table-scroll")
+    assert region.evaluate("el => el === document.activeElement")
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("() => document.activeElement.scrollLeft > 0")
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_function("() => document.activeElement.scrollLeft === 0")
+    # Nothing else on the page scrolls sideways.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320

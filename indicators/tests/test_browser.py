@@ -48,25 +48,6 @@ def test_a_partner_finds_an_indicator_reads_its_table_and_downloads_the_csv(page
     assert halton_2023.startswith(f"{float(halton[0]['value']):,.1f}")
 
 
-@pytest.mark.parametrize(
-    "url",
-    [
-        "/dashboard/",
-        "/dashboard/?domain=safety&zone=incident-response",
-        "/dashboard/?zone=bogus",
-        "/dashboard/domains/health/",
-        "/dashboard/indicators/crime-severity-index/",
-        "/dashboard/indicators/sample-median-household-income/",
-        "/dashboard/places/oakville/",
-    ],
-)
-def test_every_dashboard_page_passes_the_accessibility_check(page, loaded, assert_accessible,
-                                                            url):
-    page.goto(url)
-    assert page.locator("h1").count() == 1
-    assert_accessible(page)
-
-
 def test_the_indicator_page_is_complete_without_javascript(browser, live_server, loaded):
     context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
     page = context.new_page()
