@@ -34,6 +34,8 @@ PAGES = [
     ("contact", lambda d: reverse("contact")),
     ("", lambda d: "/no-such-page/"),  # the 404 page
     ("accounts:login", lambda d: reverse("accounts:login")),
+    # A working enrolment link is staff-only and checked in test_browser_signin.
+    ("accounts:enrol", lambda d: reverse("accounts:enrol", args=["not-a-real-link"])),
     # Action tables
     ("actiontables:index", lambda d: reverse("actiontables:index")),
     ("actiontables:index", lambda d: reverse("actiontables:index") + "?zone=risk-intervention"),
@@ -84,6 +86,7 @@ PAGES = [
     ("issues:create", lambda d: reverse("issues:create")),
     ("issues:submitted", lambda d: reverse("issues:submitted", args=[d["issue"].follow_token()])),
     ("issues:follow", lambda d: d["issue"].get_absolute_url()),
+    ("issues:request_links", lambda d: reverse("issues:request_links")),
 ]
 
 # Public routes that are not pages to read, with the reason; everything else must be in PAGES.
@@ -99,7 +102,6 @@ NOT_PAGES = {
     "grants:attachment": "a file, for staff",
     "grants:applicant_attachment": "a file the applicant sent",
     "accounts:verify": "needs a password step first (test_browser_signin)",
-    "accounts:setup": "needs a password step first (test_browser_signin)",
     "accounts:logout": "answers POST only",
 }
 
