@@ -19,6 +19,8 @@ from grants.models import Round
 from grants.tests.factories import ApplicationFactory, AwardFactory, SubmittedApplicationFactory
 from grants.workflow import State
 from issues.tests.factories import IssueFactory
+from plan import services as plan_services
+from plan.models import PlanVersion, ProgressReport
 
 
 def _path(link: str) -> str:
@@ -87,6 +89,11 @@ PAGES = [
     ("issues:submitted", lambda d: reverse("issues:submitted", args=[d["issue"].follow_token()])),
     ("issues:follow", lambda d: d["issue"].get_absolute_url()),
     ("issues:request_links", lambda d: reverse("issues:request_links")),
+    # The plan
+    ("plan:index", lambda d: reverse("plan:index")),
+    ("plan:committee", lambda d: reverse("plan:committee")),
+    ("plan:consultations", lambda d: reverse("plan:consultations")),
+    ("plan:report", lambda d: reverse("plan:report", args=[d["report"].year])),
 ]
 
 # Public routes that are not pages to read, with the reason; everything else must be in PAGES.
@@ -103,6 +110,14 @@ NOT_PAGES = {
     "grants:applicant_attachment": "a file the applicant sent",
     "accounts:verify": "needs a password step first (test_browser_signin)",
     "accounts:logout": "answers POST only",
+    "plan:report_pdf": "a PDF (plan/tests/test_browser.py checks it is tagged)",
+    "plan:report_preview": "staff only",
+    "open311:root": "the API's root, a 404",
+    "open311:discovery": "an API answer (XML or JSON)",
+    "open311:services": "an API answer (XML or JSON)",
+    "open311:service": "an API answer (XML or JSON)",
+    "open311:requests": "an API answer (XML or JSON)",
+    "open311:request": "an API answer (XML or JSON)",
 }
 
 
@@ -116,6 +131,13 @@ def build_site() -> dict:
     open_round = Round.objects.open_for_intake(timezone.now()).first()
     funded = SubmittedApplicationFactory(round=open_round, state=State.APPROVED)
     AwardFactory(application=funded)
+    # A published progress report, without the PDF that approving it would render.
+    report = plan_services.report_generate(
+        report=ProgressReport(plan=PlanVersion.objects.current(), year=2024)
+    )
+    ProgressReport.objects.filter(pk=report.pk).update(
+        state=ProgressReport.State.PUBLISHED, published_at=timezone.now()
+    )
     return {
         "table": table,
         "sunset_table": ActionTable.objects.get(slug="covid-19"),
@@ -127,6 +149,7 @@ def build_site() -> dict:
         "submitted": SubmittedApplicationFactory(round=open_round),
         "funded": funded,
         "issue": IssueFactory(),
+        "report": report,
     }
 
 
