@@ -7,17 +7,21 @@ from django.contrib.auth.models import Group
 
 from cswb.accounts.roles import Role
 from cswb.testing import browser as browser_lib
+from cswb.testing.redis import redis_server_or_skip
 from cswb.testing.smtp import SmtpSink
 from cswb.testing.worker import start_worker
 
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
-    """Start every test with an empty cache (rate limits, cached pages)."""
+    """Start every test with an empty cache (rate limits, cached pages) and no memory of a
+    broker that did not answer."""
     from django.core.cache import cache
 
     from cswb.lib.pagecache import local_pages
+    from cswb.lib.tasks import broker_breaker
 
+    broker_breaker().reset()
     cache.clear()
     local_pages.clear()
     yield
@@ -149,3 +153,34 @@ def celery_worker(transactional_db, settings, smtp_sink):
     yield worker
     app.conf.task_always_eager = True
     worker.stop()
+
+
+# A Redis server of the test's own -------------------------------------------------------------
+
+
+@pytest.fixture
+def own_redis():
+    """A redis-server on a free port that the test may stop, freeze (SIGSTOP) and restart."""
+    server = redis_server_or_skip()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def cache_on_own_redis(settings, own_redis):
+    """Point Django's cache at ``own_redis`` (database 1), retrying 0.5 s after a failure."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "cswb.lib.cache.PooledRedisCache",
+            "LOCATION": own_redis.url(1),
+            "KEY_PREFIX": "test",
+            "OPTIONS": {"RETRY_SECONDS": 0.5},
+        }
+    }
+    from cswb.lib.cache import forget as forget_breaker
+    from cswb.lib.pagecache import local_pages
+
+    local_pages.clear()
+    yield own_redis
+    local_pages.clear()
+    forget_breaker(own_redis.url(1))

@@ -1,5 +1,6 @@
 """Writes with side effects: publishing updates, following tables, mailing subscribers."""
 
+import functools
 from datetime import timedelta
 
 from django.conf import settings
@@ -9,6 +10,7 @@ from django.utils import timezone
 
 from actiontables.models import ActionTable, ProgressUpdate, Subscription
 from cswb.lib.links import make_token, read_token
+from cswb.lib.tasks import task_enqueue
 from cswb.outbox.models import Message
 from cswb.outbox.services import message_queue
 
@@ -41,11 +43,17 @@ def progress_update_save(*, update: ProgressUpdate, author=None) -> ProgressUpda
         update.published_at = timezone.now()
     update.save()
     if first_publication:
-        from actiontables import tasks
-
-        update_id = update.pk
-        transaction.on_commit(lambda: tasks.notify_followers.delay(update_id))
+        transaction.on_commit(functools.partial(_notify_after_commit, update.pk))
     return update
+
+
+def _notify_after_commit(update_id: int) -> None:
+    from actiontables import tasks
+
+    if not task_enqueue(tasks.notify_followers, update_id):
+        # The broker does not answer: write the followers' emails to the outbox here instead
+        # (its sweep sends them), so that the update is never published unannounced.
+        progress_update_notify(update_id=update_id)
 
 
 def progress_update_notify(*, update_id: int) -> int:

@@ -7,7 +7,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from actiontables import permissions, services
 from actiontables.forms import FollowForm, ZoneFilterForm
 from actiontables.models import ActionTable, LeadershipSeat, ProgressUpdate, Zone
-from cswb.lib.pagecache import public_page
+from cswb.lib.pagecache import not_kept_unless_shown, one_of, page_number, public_page
 from cswb.lib.ratelimit import RateLimit, limit_form, refuse
 
 TABLES_PER_PAGE = 20
@@ -31,7 +31,7 @@ def _public_table(request, slug, *, preview=True) -> ActionTable:
 
 
 @require_safe
-@public_page
+@public_page(query={"zone": one_of(*Zone.Code.values), "page": page_number})
 def index(request):
     form = ZoneFilterForm(request.GET or None)
     zone = form.cleaned_data["zone"] if form.is_valid() else ""
@@ -48,11 +48,14 @@ def index(request):
         "page": page,
         "sunset_tables": sunset,
     }
-    return render(request, "actiontables/index.html", context, status=400 if form.errors else 200)
+    response = render(
+        request, "actiontables/index.html", context, status=400 if form.errors else 200
+    )
+    return not_kept_unless_shown(response, request, page)
 
 
 @require_safe
-@public_page
+@public_page(query={"page": page_number})
 def table(request, slug):
     table = _public_table(request, slug)
     updates = ProgressUpdate.objects.published().filter(table=table)
@@ -62,7 +65,8 @@ def table(request, slug):
         "page": page,
         "indicators": table.related_indicators(),
     }
-    return render(request, "actiontables/table.html", context)
+    response = render(request, "actiontables/table.html", context)
+    return not_kept_unless_shown(response, request, page)
 
 
 @require_safe

@@ -192,13 +192,19 @@ def _redis_cache_url(broker_url: str) -> str:
     return head + (f"?{tail}" if tail else "")
 
 
-if REDIS_URL:
+# The shared cache (cached pages, rate limits): by default the database after the broker's on
+# the same server; CACHE_URL puts it on a database or server of its own (see README). Timeouts
+# come from its query string (?socket_timeout=0.25&socket_connect_timeout=0.25 by default).
+CACHE_URL = env_redis_url("CACHE_URL") or (_redis_cache_url(REDIS_URL) if REDIS_URL else "")
+if CACHE_URL:
     CACHES = {
         "default": {
             "BACKEND": "cswb.lib.cache.PooledRedisCache",
-            "LOCATION": _redis_cache_url(REDIS_URL),
+            "LOCATION": CACHE_URL,
             "KEY_PREFIX": "cswb",
             "TIMEOUT": 600,
+            # Seconds a process goes without the cache after it failed to answer.
+            "OPTIONS": {"RETRY_SECONDS": env_int("CACHE_RETRY_SECONDS", 5, minimum=1)},
         }
     }
 else:
@@ -219,8 +225,15 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# A submission must not hang when the broker is away: fail fast, the outbox re-queues later.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "max_retries": 1}
+# A submission must not hang when the broker is away or frozen: connecting and each reply wait at
+# most two seconds, and a web process that failed to reach it leaves the outbox sweep to queue
+# its mail for BROKER_RETRY_SECONDS instead of waiting again (cswb/lib/tasks.py).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 2,
+    "socket_timeout": 2,
+    "max_retries": 1,
+}
+BROKER_RETRY_SECONDS = env_int("BROKER_RETRY_SECONDS", 10, minimum=1)
 CELERY_TIMEZONE = "America/Toronto"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Periodic tasks each app needs. Beat copies them into django-celery-beat's tables at start, where

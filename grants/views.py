@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from cswb.lib.exports import csv_response
 from cswb.lib.links import read_token
-from cswb.lib.pagecache import PAGE_TTL, public_page
+from cswb.lib.pagecache import PAGE_TTL, not_kept_unless_shown, page_number, public_page
 from cswb.lib.ratelimit import RateLimit, limit_form, refuse
 from grants import permissions, services
 from grants.forms import ApplicationForm, LinkRequestForm, WithdrawForm
@@ -305,7 +305,7 @@ def _funded_awards(year: int):
 
 
 @require_safe
-@public_page
+@public_page(query={"page": page_number})
 def funded(request, year):
     rounds = list(Round.objects.filter(funding_year=year))
     if not rounds:
@@ -315,7 +315,7 @@ def funded(request, year):
         application__round__funding_year=year, application__state__in=FUNDED_STATES
     )
     page = Paginator(awards, 50).get_page(request.GET.get("page"))
-    return render(
+    response = render(
         request,
         "grants/funded.html",
         {
@@ -326,6 +326,7 @@ def funded(request, year):
             "unlisted": all_funded.count() - awards.count(),
         },
     )
+    return not_kept_unless_shown(response, request, page)
 
 
 @require_safe

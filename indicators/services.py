@@ -18,6 +18,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cswb.lib.cache import on_recovery
+from cswb.lib.tasks import task_enqueue
 from indicators.files import FileRejected, max_upload_bytes, read_table, require_columns
 from indicators.importing import ImportRejected, ImportReport, observations_import
 from indicators.models import (
@@ -61,7 +63,8 @@ def _version_for(moment: datetime) -> str:
 def dashboard_version() -> str:
     """Return the version of the dashboard's data; cached pages are keyed by it.
 
-    One query when the shared cache has lost it, none otherwise.
+    The database holds it and the shared cache a copy: one query when the cache has lost it or
+    does not answer, none otherwise.
     """
     version = cache.get(VERSION_KEY)
     if version is None:
@@ -70,8 +73,16 @@ def dashboard_version() -> str:
             .values_list("changed_at", flat=True).first()
         )
         version = _version_for(changed) if changed else "0"
-        cache.set(VERSION_KEY, version, None)
+        # add, not set: a refresh that gave a newer version meanwhile must not be overwritten.
+        cache.add(VERSION_KEY, version, None)
     return version
+
+
+@on_recovery
+def _forget_version_after_an_outage() -> None:
+    """Redis answers again after this process lost it: a refresh finished meanwhile could not
+    update the copy there, so drop it and let the next reader take it from the database."""
+    cache.delete(VERSION_KEY)
 
 
 def dashboard_last_modified(version: str | None = None) -> datetime:
@@ -104,7 +115,10 @@ def dashboard_changed() -> None:
         from indicators.tasks import refresh_dashboard
 
         dashboard_invalidate()
-        refresh_dashboard.delay()
+        if not task_enqueue(refresh_dashboard):
+            # The change is saved; the summaries follow at the nightly refresh, or sooner when
+            # staff choose "Recompute" in the admin.
+            log.warning("Dashboard refresh not queued: the broker does not answer.")
 
     transaction.on_commit(after_commit)
 

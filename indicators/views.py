@@ -15,7 +15,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import condition, require_safe
 
 from cswb.lib.exports import escape_cell
-from cswb.lib.pagecache import compact, get_page, put_page, shareable
+from cswb.lib.pagecache import (
+    cache_query,
+    compact,
+    get_page,
+    one_of,
+    put_page,
+    shareable,
+    slug_value,
+)
 from indicators.models import Domain, Geography, Indicator, Observation, Zone
 from indicators.services import dashboard_last_modified, dashboard_version
 
@@ -35,27 +43,33 @@ def _version(request) -> str:
     return request._dashboard_version
 
 
-def _etag(request, *args, **kwargs):
-    path = hashlib.md5(request.get_full_path().encode(), usedforsecurity=False).hexdigest()[:12]
-    return f"{_version(request)}-{path}"
-
-
 def _last_modified(request, *args, **kwargs):
     return dashboard_last_modified(_version(request))
 
 
-def dashboard_page(view):
+def dashboard_page(view=None, *, query: dict | None = None):
     """Serve the view from the shared cache while the dashboard's version is unchanged.
 
     Anonymous visitors share the cached copy; a visitor with a session (staff) or with flash
     messages waiting always gets a fresh render, so no per-user content is ever cached. ETag
-    and Last-Modified let browsers and proxies revalidate for free.
+    and Last-Modified let browsers and proxies revalidate for free. As with ``public_page``,
+    ``query`` names the parameters the page understands; any other keeps the page out of the
+    cache, and so does ``response.cache_ttl = 0``. The version comes from the database when
+    Redis is away, so the copies this process keeps stay right without it.
     """
+    if view is None:
+        return lambda view: dashboard_page(view, query=query)
+
+    def etag(request, *args, **kwargs):
+        normalized = cache_query(request, query)
+        where = f"{request.path}?{request.GET.urlencode() if normalized is None else normalized}"
+        path = hashlib.md5(where.encode(), usedforsecurity=False).hexdigest()[:12]
+        return f"{_version(request)}-{path}"
 
     @wraps(view)
     def cached(request, *args, **kwargs):
-        shared = shareable(request)
-        key = f"indicators:page:{_etag(request)}"
+        shared = shareable(request) and cache_query(request, query) is not None
+        key = f"indicators:page:{etag(request)}"
         if shared:
             hit = get_page(key)
             if hit is not None:
@@ -70,16 +84,17 @@ def dashboard_page(view):
         if response.status_code == 200:
             patch_cache_control(response, public=True, max_age=BROWSER_MAX_AGE)
             response.content = compact(response.content, response.get("Content-Type", ""))
-            if shared:
+            ttl = getattr(response, "cache_ttl", PAGE_TIMEOUT)
+            if shared and ttl > 0:
                 headers = {
                     name: response[name]
                     for name in ("Content-Type", "Content-Disposition", "Cache-Control")
                     if response.has_header(name)
                 }
-                put_page(key, (response.content, headers), len(response.content), PAGE_TIMEOUT)
+                put_page(key, (response.content, headers), len(response.content), ttl)
         return response
 
-    return require_safe(condition(etag_func=_etag, last_modified_func=_last_modified)(cached))
+    return require_safe(condition(etag_func=etag, last_modified_func=_last_modified)(cached))
 
 
 def _published_indicators():
@@ -98,7 +113,7 @@ def _group_by_domain(domains, indicators):
     return [group for group in groups.values() if group[1]]
 
 
-@dashboard_page
+@dashboard_page(query={"domain": slug_value, "zone": one_of(*Zone.values)})
 def overview(request):
     """Show every published indicator by domain, filtered by domain and zone. Three queries."""
     domains = list(Domain.objects.all())
@@ -118,7 +133,7 @@ def overview(request):
         indicators = indicators.filter(zone=zone)
     indicators = list(indicators)
     summaries = [(i, getattr(i, "summary", None)) for i in indicators]
-    return render(request, "indicators/overview.html", {
+    response = render(request, "indicators/overview.html", {
         "doing_well": [i for i, s in summaries if s and s.comparison == "better"],
         "room_to_improve": [i for i, s in summaries if s and s.comparison == "worse"],
         "groups": _group_by_domain(domains, indicators),
@@ -132,6 +147,9 @@ def overview(request):
         "has_sample": any(i.is_sample for i in indicators),
         "count": len(indicators),
     })
+    if errors:
+        response.cache_ttl = 0  # a made-up domain or zone is answered, not kept
+    return response
 
 
 @dashboard_page

@@ -114,7 +114,9 @@ def test_it_queues_the_task_only_after_commit(
     from actiontables import tasks
 
     queued = []
-    monkeypatch.setattr(tasks.notify_followers, "delay", queued.append)
+    monkeypatch.setattr(
+        tasks.notify_followers, "apply_async", lambda args, **options: queued.extend(args)
+    )
     SubscriptionFactory(table=table)
     update = ProgressUpdateFactory(table=table, published_at=None)
 
@@ -125,6 +127,24 @@ def test_it_queues_the_task_only_after_commit(
         callback()
 
     assert queued == [update.pk]
+
+
+def test_followers_are_mailed_through_the_outbox_when_the_broker_is_down(
+    table, django_capture_on_commit_callbacks, monkeypatch
+):
+    from actiontables import tasks
+
+    def down(*args, **kwargs):
+        raise ConnectionError("the broker does not answer")
+
+    monkeypatch.setattr(tasks.notify_followers, "apply_async", down)
+    SubscriptionFactory(table=table, email="reader@example.net")
+    update = ProgressUpdateFactory(table=table, published_at=None)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.progress_update_save(update=update)
+
+    assert list(Message.objects.values_list("to_email", flat=True)) == ["reader@example.net"]
 
 
 def test_it_does_not_mail_drafts(table, django_capture_on_commit_callbacks):

@@ -12,6 +12,17 @@ served after a change; it saves fetching a large page from Redis on every reques
 Forms cannot be cached whole, since each copy carries its own CSRF token and signed start time.
 ``form_page`` caches the page of an empty form with placeholders and puts this request's values
 in their place.
+
+Bounded: a page is kept under its path and only the query parameters it understands, each
+normalized (``public_page(query=...)``); a request with any other parameter, a parameter given
+twice or a value the page does not recognise is rendered and not kept, so made-up URLs cannot
+fill the cache.
+
+Redis away: when the cache does not answer, ``content_version`` is unknown and pages are rendered
+from the database; the local copies are not used, since an edit saved meanwhile cannot make them
+stale. When Redis answers again, each process that saw it fail empties its local copies and gives
+the pages a new version before its requests use the cache again (``_after_an_outage``): a
+change saved while Redis was away could not do it itself.
 """
 
 import functools
@@ -29,8 +40,9 @@ from django.http import HttpResponse, HttpResponseNotModified
 from django.middleware.csrf import get_token
 from django.utils import translation
 from django.utils.cache import patch_cache_control
-from django.utils.http import quote_etag
+from django.utils.http import quote_etag, urlencode
 
+from cswb.lib import cache as shared_cache
 from cswb.lib.forms import started_token
 
 VERSION_KEY = "pagecache:version"
@@ -66,26 +78,50 @@ LOCAL_BUDGET_BYTES = 32 * 1024 * 1024
 SHARED_FORMAT = "pages.v2"
 
 
-def content_version() -> int:
+def content_version() -> int | None:
+    """Return the version cached pages are kept under; None while the cache does not answer."""
     version = cache.get(VERSION_KEY)
     if version is None:
+        if not shared_cache.available(cache):
+            return None
         # A random start, not 1: after Redis loses its data, a version number from before must
         # never come back, or a process's local copy of an old page would match it.
-        cache.add(VERSION_KEY, secrets.randbelow(2**52) + 1, timeout=None)
-        version = cache.get(VERSION_KEY, 1)
+        cache.add(VERSION_KEY, _fresh_version(), timeout=None)
+        version = cache.get(VERSION_KEY)
     return version
+
+
+def _fresh_version() -> int:
+    return secrets.randbelow(2**52) + 1
+
+
+def _bump() -> None:
+    try:
+        cache.incr(VERSION_KEY)
+    except shared_cache.CacheUnavailable:
+        # Redis did not answer: this process makes the pages stale once it answers again.
+        pass
+    except ValueError:
+        # No version yet (Redis lost it): the next reader starts a fresh one.
+        pass
 
 
 def bump_version() -> None:
     """Invalidate every cached page (after the current transaction commits)."""
+    transaction.on_commit(_bump)
 
-    def bump():
-        try:
-            cache.incr(VERSION_KEY)
-        except ValueError:
-            cache.set(VERSION_KEY, 2, timeout=None)
 
-    transaction.on_commit(bump)
+@shared_cache.on_recovery
+def _after_an_outage() -> None:
+    """Redis answers again after this process saw it fail: edits saved meanwhile could not make
+    cached pages stale, so do it now, before any request reads the cache again."""
+    local_pages.clear()
+    try:
+        cache.incr(VERSION_KEY)
+    except shared_cache.CacheUnavailable:
+        raise
+    except ValueError:
+        pass  # Redis lost its data, and the old version with it
 
 
 class LocalPages:
@@ -96,6 +132,9 @@ class LocalPages:
         self.used = 0
         self._entries: OrderedDict[str, tuple[float, int, object]] = OrderedDict()
         self._lock = threading.Lock()
+
+    def __len__(self):
+        return len(self._entries)
 
     def get(self, key: str):
         with self._lock:
@@ -173,18 +212,103 @@ def shareable(request) -> bool:
     return user is None or not user.is_authenticated  # staff may see drafts and notices
 
 
-def public_page(view):
+# Normalizers for ``public_page(query=...)``: each returns the value a cached copy is kept under,
+# "" for the page's default, or None for a value the page would not recognise (not kept).
+
+_PAGE_NUMBER = re.compile(r"[0-9]{1,4}")
+_SLUG = re.compile(r"[-a-z0-9]{1,80}")
+
+
+def page_number(value: str) -> str | None:
+    """A paginator's ``?page=``: 1 to 9999, the first page the same as none."""
+    if not _PAGE_NUMBER.fullmatch(value) or int(value) == 0:
+        return None
+    return "" if int(value) == 1 else str(int(value))
+
+
+def slug_value(value: str) -> str | None:
+    """A slug the view looks up (the view marks an unknown one ``cache_ttl = 0``)."""
+    value = value.strip().lower()
+    if not value:
+        return ""
+    return value if _SLUG.fullmatch(value) else None
+
+
+def one_of(*values: str):
+    """One of ``values`` (e.g. the four zones), or none."""
+    allowed = set(values)
+
+    def normalize(value: str) -> str | None:
+        value = value.strip()
+        if not value:
+            return ""
+        return value if value in allowed else None
+
+    return normalize
+
+
+def cache_query(request, query: dict | None) -> str | None:
+    """Return the normalized query string a copy of this request's page is kept under.
+
+    Only the parameters in ``query`` (name -> normalizer) count, in a fixed order, without their
+    defaults. Return None when the page must not be kept: another parameter, one given twice, or
+    a value its normalizer refuses.
+    """
+    query = query or {}
+    params = request.GET
+    if any(name not in query for name in params):
+        return None
+    parts = []
+    for name in sorted(query):
+        values = params.getlist(name)
+        if not values:
+            continue
+        if len(values) > 1:
+            return None
+        value = query[name](values[0])
+        if value is None:
+            return None
+        if value:
+            parts.append((name, value))
+    return urlencode(parts)
+
+
+def not_kept_unless_shown(response, request, page):
+    """Keep ``response`` out of the cache when the paginator showed another page than the one
+    asked for (a number past the last page shows the last)."""
+    asked = page_number(request.GET.get("page", "1")) or "1"
+    if int(asked) != page.number:
+        response.cache_ttl = 0
+    return response
+
+
+def page_cache_key(request, version, query: dict | None) -> str | None:
+    """Return the key of this request's page under ``version``, or None when it is not kept."""
+    normalized = cache_query(request, query)
+    if version is None or normalized is None:
+        return None
+    digest = hashlib.sha256(f"{request.path}?{normalized}".encode()).hexdigest()
+    return f"page:{version}:{digest}"
+
+
+def public_page(view=None, *, query: dict | None = None):
     """Serve a public GET page from the shared cache with an ETag; render it on a miss.
 
-    A view whose page goes out of date at a known moment sets ``response.cache_ttl`` (seconds).
+    ``query`` names the query parameters the page understands, with their normalizers
+    (``page_number``, ``slug_value``, ``one_of(...)``); a request with any other is rendered and not
+    kept. A view whose page goes out of date at a known moment sets ``response.cache_ttl``
+    (seconds); 0 keeps it out of the cache.
     """
+    if view is None:
+        return functools.partial(public_page, query=query)
 
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
         if not shareable(request):
             return view(request, *args, **kwargs)
-        path_hash = hashlib.sha256(request.get_full_path().encode()).hexdigest()
-        key = f"page:{content_version()}:{path_hash}"
+        key = page_cache_key(request, content_version(), query)
+        if key is None:
+            return view(request, *args, **kwargs)
         cached = get_page(key)
         if cached is None:
             response = view(request, *args, **kwargs)
@@ -221,9 +345,10 @@ def form_page(request, name: str, render):
     ``csrf_token`` and ``started`` as the form's signed start time (None for the real values). The
     shared copy is rendered with placeholders; each request gets its own token and time.
     """
-    if not shareable(request):
+    version = content_version() if shareable(request) else None
+    if version is None:
         return render(None, None)
-    key = f"form:{content_version()}:{translation.get_language()}:{name}"
+    key = f"form:{version}:{translation.get_language()}:{name}"
     cached = get_page(key)
     if cached is None:
         response = render(CSRF_SLOT, STARTED_SLOT)

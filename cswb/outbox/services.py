@@ -57,6 +57,7 @@ from django.db.models import Case, F, IntegerField, Subquery, Value, When
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from cswb.lib.tasks import task_enqueue
 from cswb.outbox.backends import EmailBackend as HandoverBackend
 from cswb.outbox.models import Message
 
@@ -203,12 +204,8 @@ def enqueue_delivery(message_id: int, *, countdown: float | None = None) -> bool
     if app.conf.task_always_eager and _in_request():
         _request.held.append(message_id)
         return True
-    try:
-        deliver.apply_async((message_id,), countdown=countdown, retry=False)
-    except Exception as exc:  # noqa: BLE001 - any broker failure: the row stays pending
-        log.warning("outbox: could not queue message %s (%s); the sweep retries", message_id, exc)
-        return False
-    return True
+    # When the broker is away the row stays pending and the sweep queues it.
+    return task_enqueue(deliver, message_id, countdown=countdown)
 
 
 def _build(message: Message) -> EmailMultiAlternatives:
@@ -480,12 +477,7 @@ def messages_requeue_stale(*, now=None, grace: timedelta = REQUEUE_AFTER) -> int
 def enqueue_drain() -> bool:
     from cswb.outbox.tasks import deliver_due
 
-    try:
-        deliver_due.apply_async(retry=False)
-    except Exception as exc:  # noqa: BLE001 - the next sweep tries again
-        log.warning("outbox: could not queue a delivery batch (%s)", exc)
-        return False
-    return True
+    return task_enqueue(deliver_due)  # when the broker is away, the next sweep tries again
 
 
 def messages_forget(*, dedupe_prefix: str) -> int:

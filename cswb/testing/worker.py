@@ -132,6 +132,8 @@ def broker_down(app, dead_url: str = "redis://127.0.0.1:1/0"):
         app._pool = None
         app.amqp._producer_pool = None
 
+    from cswb.lib.tasks import broker_breaker
+
     real_url = app.conf.broker_url
     app.conf.broker_url = dead_url
     drop_pools()
@@ -140,3 +142,5 @@ def broker_down(app, dead_url: str = "redis://127.0.0.1:1/0"):
     finally:
         app.conf.broker_url = real_url
         drop_pools()
+        # As if the web process's retry interval had passed since the broker came back.
+        broker_breaker().reset()

@@ -1,5 +1,13 @@
+"""The Redis cache as a helper: against a redis-server of the test's own, stopped and frozen."""
+
+import time
+
 import pytest
 from django.core.cache import cache
+
+from cswb.lib import cache as shared_cache
+from cswb.lib import pagecache
+from cswb.testing.worker import wait_for
 
 
 def test_the_redis_cache_reuses_one_client(settings):
@@ -10,3 +18,100 @@ def test_the_redis_cache_reuses_one_client(settings):
     assert cache.get("k") == "v"
     assert cache.get_many(["k"]) == {"k": "v"}
     assert cache._cache.get_client(write=True) is client
+
+
+def test_it_works_as_a_cache_while_redis_answers(cache_on_own_redis):
+    cache.set("k", "v", 10)
+    assert cache.get("k") == "v"
+    assert cache.add("n", 1) and cache.incr("n") == 2
+    assert shared_cache.available(cache)
+
+
+def test_a_stopped_redis_reads_as_a_miss_at_once(cache_on_own_redis):
+    cache.set("k", "v", 10)
+    cache_on_own_redis.stop()
+    started = time.monotonic()
+    assert cache.get("k") is None
+    assert cache.get("k", "default") == "default"
+    assert cache.get_many(["k"]) == {}
+    assert cache.add("n", 1) is False
+    assert cache.set("k", "w") is None
+    with pytest.raises(shared_cache.CacheUnavailable):
+        cache.incr("n")
+    assert time.monotonic() - started < 0.5
+    assert not shared_cache.available(cache)
+
+
+def test_a_frozen_redis_costs_one_timeout_per_interval_not_one_per_call(cache_on_own_redis):
+    cache.set("k", "v", 10)
+    cache_on_own_redis.freeze()
+    started = time.monotonic()
+    assert cache.get("k") is None  # waits for the read timeout once
+    first = time.monotonic() - started
+    started = time.monotonic()
+    for _ in range(50):
+        assert cache.get("k") is None
+    others = time.monotonic() - started
+    assert 0.2 <= first < 1
+    assert others < 0.1
+
+
+def test_once_redis_answers_again_cached_pages_are_made_stale_before_any_is_read(
+    cache_on_own_redis, db, django_capture_on_commit_callbacks
+):
+    before = pagecache.content_version()
+    pagecache.local_pages.put("page:x", "old", 3, time.time() + 60)
+    cache_on_own_redis.freeze()
+    assert pagecache.content_version() is None  # unknown: pages render from the database
+    # An edit saved meanwhile cannot make the pages stale itself...
+    with django_capture_on_commit_callbacks(execute=True):
+        pagecache.bump_version()
+    cache_on_own_redis.thaw()
+    # ...so the process does it when Redis answers again, before its requests use the cache.
+    wait_for(lambda: shared_cache.available(cache), timeout=5, what="the cache to answer")
+    assert pagecache.content_version() > before
+    assert pagecache.local_pages.get("page:x") is None
+
+
+def test_a_restarted_redis_never_brings_back_an_old_version(cache_on_own_redis):
+    before = pagecache.content_version()
+    cache_on_own_redis.stop()
+    assert pagecache.content_version() is None
+    cache_on_own_redis.start()
+    wait_for(lambda: pagecache.content_version() is not None, timeout=5, what="a version")
+    assert pagecache.content_version() != before
+
+
+def test_public_pages_render_from_the_database_while_redis_is_down(client, db,
+                                                                    cache_on_own_redis):
+    warm = client.get("/action-tables/")
+    cache_on_own_redis.stop()
+    for url in ("/", "/action-tables/", "/dashboard/", "/grants/", "/issues/new/"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+    # The same page, rendered afresh (cached copies lose their indentation).
+    fresh = client.get("/action-tables/")
+    assert "ETag" not in fresh
+    assert pagecache.compact(fresh.content, "text/html") == warm.content
+
+
+def test_healthz_names_redis_within_a_second_when_it_is_frozen(client, db, cache_on_own_redis):
+    from cswb.celery import app
+
+    saved = app.conf.task_always_eager, app.conf.broker_url
+    app.conf.task_always_eager, app.conf.broker_url = False, cache_on_own_redis.url(0)
+    cache_on_own_redis.freeze()
+    try:
+        started = time.monotonic()
+        response = client.get("/healthz")
+        elapsed = time.monotonic() - started
+    finally:
+        app.conf.task_always_eager, app.conf.broker_url = saved
+    assert response.status_code == 503
+    assert elapsed < 1
+    body = response.json()
+    assert (body["database"], body["cache"], body["broker"]) == ("ok", "down", "down")
+    assert body["problems"] == [
+        "Redis (the shared cache) does not answer",
+        "Redis (the task broker) does not answer",
+    ]

@@ -147,3 +147,12 @@ def test_it_collects_static_files_with_hashed_names(tmp_path):
     manifest = tmp_path / "staticfiles" / "staticfiles.json"
     assert manifest.exists()
     assert "vendor/chartjs-4.5.1/chart.umd.min.js" in manifest.read_text()
+
+
+def test_the_cache_may_live_apart_from_the_broker():
+    show = "from django.conf import settings; print(settings.CACHES['default']['LOCATION'])"
+    beside = _manage("shell", "-c", show, REDIS_URL="redis://broker:6379/4")
+    apart = _manage("shell", "-c", show, REDIS_URL="redis://broker:6379/4",
+                    CACHE_URL="redis://cache:6380/0?socket_timeout=0.1")
+    assert beside.stdout.splitlines()[-1] == "redis://broker:6379/5"
+    assert apart.stdout.splitlines()[-1] == "redis://cache:6380/0?socket_timeout=0.1"

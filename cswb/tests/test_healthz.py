@@ -25,6 +25,7 @@ def test_it_answers_503_when_the_database_is_down(client, db, monkeypatch):
         "cache": "ok",
         "broker": response.json()["broker"],
         "status": "down",
+        "problems": ["PostgreSQL (the database) does not answer"],
     }
 
 
@@ -32,10 +33,11 @@ def test_it_answers_503_when_the_cache_is_down(client, db, monkeypatch):
     def broken(*args, **kwargs):
         raise ConnectionError("cache unreachable")
 
-    monkeypatch.setattr("cswb.views.cache.set", broken)
+    monkeypatch.setattr("cswb.views._check_cache", broken)
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["cache"] == "down"
+    assert response.json()["problems"] == ["Redis (the shared cache) does not answer"]
 
 
 def test_it_answers_503_when_the_broker_is_down(client, db):
@@ -49,6 +51,7 @@ def test_it_answers_503_when_the_broker_is_down(client, db):
         app.conf.task_always_eager, app.conf.broker_url = saved
     assert response.status_code == 503
     assert response.json()["broker"] == "down"
+    assert "Redis (the task broker) does not answer" in response.json()["problems"]
 
 
 @pytest.mark.parametrize("method", ["post", "put", "delete"])

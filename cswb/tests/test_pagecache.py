@@ -171,3 +171,72 @@ def test_entries_an_older_release_left_in_redis_are_not_read(db):
     cache.set("indicators:page:1-abc", (b"<p>old</p>", {"Content-Type": "text/html"}))
     assert get_page("page:1:abc") is None
     assert get_page("indicators:page:1-abc") is None
+
+
+# Bounded: only the query parameters a page understands --------------------------------------
+
+
+def test_made_up_query_parameters_are_answered_but_never_kept(client, db):
+    from cswb.lib.pagecache import local_pages
+
+    client.get("/action-tables/")
+    kept = len(local_pages)
+    for n in range(20):
+        response = client.get(f"/action-tables/?utm_campaign={n}")
+        assert response.status_code == 200
+        assert "ETag" not in response
+    for url in ("/?fbclid=x", "/grants/?ref=mail", "/dashboard/?utm_source=x",
+                "/dashboard/places/milton/?x=1"):
+        client.get(url)
+    assert len(local_pages) == kept
+
+
+def test_the_parameters_a_page_understands_share_one_normalized_copy(client, db):
+    from cswb.lib.pagecache import local_pages
+
+    first = client.get("/action-tables/?zone=prevention")
+    assert first["ETag"]
+    kept = len(local_pages)
+    for url in ("/action-tables/?zone=prevention&page=1", "/action-tables/?page=1&zone=prevention",
+                "/action-tables/?zone=prevention&page=01"):
+        assert client.get(url)["ETag"] == first["ETag"]
+    assert len(local_pages) == kept
+    assert client.get("/action-tables/?zone=prevention&page=1&page=2").status_code == 200
+    assert client.get("/action-tables/?zone=made-up").status_code == 400
+    assert len(local_pages) == kept
+
+
+def test_a_page_number_past_the_last_is_answered_but_not_kept(client, db):
+    from cswb.lib.pagecache import local_pages
+
+    client.get("/action-tables/")
+    kept = len(local_pages)
+    for n in (2, 57, 9999, 123456):
+        assert client.get(f"/action-tables/?page={n}").status_code == 200
+    assert len(local_pages) == kept
+
+
+def test_a_made_up_dashboard_filter_is_answered_but_not_kept(client, db):
+    from cswb.lib.pagecache import local_pages
+
+    client.get("/dashboard/")
+    kept = len(local_pages)
+    for n in range(5):
+        response = client.get(f"/dashboard/?domain=no-such-domain-{n}")
+        assert response.status_code == 200
+        assert "There is no domain" in response.content.decode()
+    assert len(local_pages) == kept
+
+
+def test_the_cache_query_keeps_known_parameters_in_a_fixed_order():
+    from cswb.lib.pagecache import cache_query, one_of, page_number
+
+    query = {"zone": one_of("prevention"), "page": page_number}
+    factory = RequestFactory()
+    assert cache_query(factory.get("/?page=2&zone=prevention"), query) == "page=2&zone=prevention"
+    assert cache_query(factory.get("/?zone=&page=1"), query) == ""
+    assert cache_query(factory.get("/?zone=other"), query) is None
+    assert cache_query(factory.get("/?page=0"), query) is None
+    assert cache_query(factory.get("/?page=²"), query) is None
+    assert cache_query(factory.get("/?q=1"), query) is None
+    assert cache_query(factory.get("/?page=2&page=3"), query) is None
