@@ -243,10 +243,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "cswb.outbox.tasks.requeue_stale",
         "schedule": 120.0,
     },
-    # Indicators: fetch the remote sources and recompute the dashboard every night.
+    # Indicators: fetch the remote sources and recompute the dashboard once a day, at 9:15
+    # Toronto time: after Statistics Canada's 8:30 release, so a table shows the day it is out.
     "indicators-nightly-refresh": {
         "task": "indicators.tasks.nightly_refresh",
-        "schedule": crontab(hour=3, minute=15),
+        "schedule": crontab(hour=9, minute=15),
+    },
+    # Indicators: try again the sources whose table was being published.
+    "indicators-retry-waiting-sources": {
+        "task": "indicators.tasks.retry_waiting_sources",
+        "schedule": 60 * 15.0,
     },
     # issues: remove residents' contact details once an issue has been closed long enough.
     "issues-remove-expired-contacts": {
@@ -335,6 +341,24 @@ IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 # source that does not answer within the timeout (seconds) keeps its previous data.
 INDICATORS_MAX_UPLOAD_BYTES = env_int("INDICATORS_MAX_UPLOAD_MB", 25, minimum=1) * 1024 * 1024
 INDICATORS_FETCH_TIMEOUT = env_int("INDICATORS_FETCH_TIMEOUT", 30, minimum=1)
+# Statistics Canada's Web Data Service: its address (tests point it at a local server) and how
+# many requests a second the whole deployment may make (the service allows 25 per address).
+STATCAN_WDS_URL = env_str("STATCAN_WDS_URL", "https://www150.statcan.gc.ca/t1/wds/rest/")
+if not STATCAN_WDS_URL.startswith(("http://", "https://")):
+    raise ImproperlyConfigured(f"STATCAN_WDS_URL={STATCAN_WDS_URL!r} must start with https://.")
+STATCAN_WDS_REQUESTS_PER_SECOND = env_int("STATCAN_WDS_REQUESTS_PER_SECOND", 5, minimum=1)
+if STATCAN_WDS_REQUESTS_PER_SECOND > 20:
+    raise ImproperlyConfigured("STATCAN_WDS_REQUESTS_PER_SECOND must stay well under Statistics "
+                               "Canada's limit of 25 a second per address: use 20 or fewer.")
+# Whole-table downloads (ZIP) over this size are refused.
+STATCAN_TABLE_MAX_BYTES = env_int("STATCAN_TABLE_MAX_MB", 1024, minimum=1) * 1024 * 1024
+# Open data: who publishes the catalogue (data.json) and whom to write to about it.
+OPEN_DATA_PUBLISHER = env_str("OPEN_DATA_PUBLISHER", "Halton Region")
+OPEN_DATA_CONTACT_EMAIL = env_str("OPEN_DATA_CONTACT_EMAIL", "cswb@halton.ca")
+if "@" not in OPEN_DATA_CONTACT_EMAIL:
+    raise ImproperlyConfigured(
+        f"OPEN_DATA_CONTACT_EMAIL={OPEN_DATA_CONTACT_EMAIL!r} is not an email address."
+    )
 # Generated sample series (flagged and labelled as such) so a laptop's dashboard has charts.
 INDICATORS_SAMPLE_DATA = env_bool("INDICATORS_SAMPLE_DATA", DEBUG)
 

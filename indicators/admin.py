@@ -25,6 +25,7 @@ from indicators.models import (
     IndicatorSummary,
     Observation,
     RemoteSource,
+    SourceSeries,
 )
 from indicators.permissions import can_export_data, can_import_data, can_manage_indicators
 from indicators.resources import IndicatorResource, ObservationResource
@@ -103,8 +104,9 @@ class RemoteSourceInline(admin.TabularInline):
     model = RemoteSource
     extra = 0
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
-    fields = ("name", "url", "layout", "active", "last_success_at", "last_error")
-    readonly_fields = ("last_success_at", "last_error")
+    fields = ("name", "layout", "table", "url", "active", "state", "last_success_at",
+              "last_error")
+    readonly_fields = ("state", "last_success_at", "last_error")
     show_change_link = True
 
 
@@ -117,12 +119,15 @@ class IndicatorAdmin(ImportExportStewardAdmin):
     list_select_related = ("domain", "summary")
     search_fields = ("name", "slug", "definition", "source_name")
     prepopulated_fields = {"slug": ("name",)}
+    readonly_fields = ("data_updated_at",)
     actions = ("publish", "unpublish")
     inlines = [RemoteSourceInline]
     fieldsets = (
         (None, {"fields": ("domain", "name", "slug", "definition", "zone", "order")}),
         (_("Figures"), {"fields": ("unit", "decimals", "direction")}),
-        (_("Source"), {"fields": ("source_name", "source_url", "notes")}),
+        (_("Source"), {"fields": ("source_name", "source_url", "citation", "licence",
+                                  "licence_terms", "how_updated", "next_release",
+                                  "data_updated_at", "notes")}),
         (_("Publication"), {"fields": ("published", "is_sample")}),
     )
 
@@ -232,37 +237,90 @@ class ObservationAdmin(ImportExportStewardAdmin):
         return form
 
 
+class SourceSeriesInline(admin.TabularInline):
+    model = SourceSeries
+    extra = 0
+    can_delete = False
+    fields = ("geography", "role", "coordinate", "vector_id", "member_names", "title",
+              "resolved_at")
+    readonly_fields = fields
+    verbose_name_plural = _("Series found in the table (coordinates and vectors)")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("members"))
+    def member_names(self, obj):
+        return "; ".join(f"{dim}: {name}" for dim, _id, name in obj.members)
+
+
 @admin.register(RemoteSource)
 class RemoteSourceAdmin(StewardAdmin):
-    list_display = ("name", "indicator", "layout", "active", "last_success_at", "health")
-    list_filter = ("layout", "active")
+    list_display = ("name", "indicator", "layout", "table", "active", "state_shown",
+                    "last_success_at", "last_changed_at", "health")
+    list_filter = ("state", "layout", "active")
     list_select_related = ("indicator",)
-    search_fields = ("name", "url", "indicator__name")
+    search_fields = ("name", "url", "table", "indicator__name")
     autocomplete_fields = ("indicator",)
-    readonly_fields = ("last_attempt_at", "last_success_at", "last_row_count", "last_error")
-    actions = ("fetch_now",)
+    readonly_fields = ("state", "progress", "queued_at", "started_at", "retry_at",
+                       "last_attempt_at", "last_success_at", "last_changed_at", "last_message",
+                       "last_row_count", "last_error", "release_time", "table_title")
+    fieldsets = (
+        (None, {"fields": ("name", "indicator", "layout", "table", "url", "mapping", "periods",
+                           "active")}),
+        (_("State"), {"fields": ("state", "progress", "queued_at", "started_at", "retry_at",
+                                 "last_attempt_at", "last_success_at", "last_changed_at",
+                                 "last_message", "last_row_count", "last_error",
+                                 "release_time", "table_title")}),
+    )
+    inlines = [SourceSeriesInline]
+    actions = ("fetch_now", "resolve_again")
+
+    @admin.display(description=_("state"), ordering="state")
+    def state_shown(self, obj):
+        if obj.state in (RemoteSource.State.QUEUED, RemoteSource.State.RUNNING) and obj.progress:
+            return f"{obj.get_state_display()}: {obj.progress}"
+        return obj.get_state_display()
 
     @admin.display(description=_("last fetch"))
     def health(self, obj):
         if obj.last_error:
             return format_html('<strong class="errornote">{}</strong> {}', _("Failed:"),
                                obj.last_error[:300])
+        if obj.last_message:
+            return obj.last_message[:300]
         if obj.last_success_at:
             return _("OK (%(rows)s rows)") % {"rows": obj.last_row_count}
         return _("Not fetched yet")
 
+    def save_model(self, request, obj, form, change):
+        if change and {"mapping", "table", "layout"} & set(form.changed_data):
+            # The steward chose other members: resolve them on the next fetch.
+            obj.series.all().delete()
+            obj.release_time = None
+        super().save_model(request, obj, form, change)
+
     @admin.action(description=_("Fetch the selected sources now"))
     def fetch_now(self, request, queryset):
-        for source in queryset:
-            succeeded = services.source_fetch(source_id=source.pk)
-            source.refresh_from_db()
-            if succeeded:
-                self.message_user(request, _("%(name)s: fetched %(rows)s rows.") % {
-                    "name": source.name, "rows": source.last_row_count})
-            else:
-                self.message_user(request, _("%(name)s: failed, previous data kept. %(error)s")
-                                  % {"name": source.name, "error": source.last_error},
-                                  level=messages.ERROR)
+        count = services.sources_queue(source_ids=queryset.values_list("pk", flat=True))
+        self.message_user(request, ngettext(
+            "%(n)s source queued: its state below shows the fetch's progress (reload the page).",
+            "%(n)s sources queued: their state below shows each fetch's progress (reload the "
+            "page).", count) % {"n": count})
+        skipped = queryset.count() - count
+        if skipped:
+            self.message_user(request, ngettext(
+                "%(n)s source is being fetched already.", "%(n)s sources are being fetched "
+                "already.", skipped) % {"n": skipped}, level=messages.WARNING)
+
+    @admin.action(description=_("Find the members again (after checking Statistics Canada's "
+                                "new names)"))
+    def resolve_again(self, request, queryset):
+        deleted, _detail = SourceSeries.objects.filter(source__in=queryset).delete()
+        queryset.update(release_time=None)
+        self.message_user(request, _("The next fetch finds the members of %(n)s sources by "
+                                     "name again (%(series)s stored series forgotten).")
+                          % {"n": queryset.count(), "series": deleted})
 
 
 @admin.register(IndicatorSummary)

@@ -4,37 +4,24 @@ Every way data comes in (admin upload, Statistics Canada tables, remote sources)
 ``RowCleaner``; nothing is written until every row is valid, and the errors name each bad row.
 """
 
-import re
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from indicators.dashboard import dashboard_changed
 from indicators.models import Geography, Indicator, Observation
+from indicators.parsing import parse_number, parse_period, parse_status
+from indicators.vocabulary import EMPTY_STATUSES
 
 Status = Observation.Status
 
-PERIOD_RE = re.compile(r"^\s*(\d{4})(?:\s*(?:-|–|/|to)\s*(\d{4}|\d{2}))?\s*$")
-NUMBER_RE = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?$")
-STATUS_WORDS = {
-    "": "",
-    "final": Status.FINAL,
-    "preliminary": Status.PRELIMINARY,
-    "suppressed": Status.SUPPRESSED,
-    "not_available": Status.NOT_AVAILABLE,
-    "not available": Status.NOT_AVAILABLE,
-    "n/a": Status.NOT_AVAILABLE,
-    # Statistics Canada's symbols, which partners often carry into their own files.
-    "p": Status.PRELIMINARY,
-    "x": Status.SUPPRESSED,
-    "..": Status.NOT_AVAILABLE,
-}
-EMPTY_STATUSES = {Status.SUPPRESSED, Status.NOT_AVAILABLE}
 # Translated only when an error is raised: a row that is fine costs no gettext call.
 WHAT_VALUE = gettext_lazy("value")
 WHAT_CI_LOW = gettext_lazy("confidence low")
@@ -42,65 +29,6 @@ WHAT_CI_HIGH = gettext_lazy("confidence high")
 MAX_ERRORS = 50
 BATCH_SIZE = 2000
 UPDATE_FIELDS = ["period_start", "period_end", "value", "ci_low", "ci_high", "status", "note"]
-
-
-def parse_period(text) -> tuple[str, int, int]:
-    """Return (label, first year, last year) for "2021", "2017-2018", "2017/18" or "2017–2018".
-
-    Raise ``ValidationError`` for anything else.
-    """
-    match = PERIOD_RE.match(str(text if text is not None else ""))
-    if not match:
-        raise ValidationError(
-            _("The period “%(period)s” is not a year (2021) or a span of years (2017-2018)."),
-            code="bad_period", params={"period": text},
-        )
-    start = int(match[1])
-    end = start
-    if match[2]:
-        end = int(match[2]) if len(match[2]) == 4 else (start // 100) * 100 + int(match[2])
-    if not 1900 <= start <= 2100 or not start <= end <= start + 10:
-        raise ValidationError(
-            _("The period “%(period)s” is outside 1900-2100 or its span runs backwards."),
-            code="bad_period", params={"period": text},
-        )
-    label = str(start) if start == end else f"{start}-{end}"
-    return label, start, end
-
-
-def parse_number(text, *, what: str) -> Decimal | None:
-    """Return the decimal in ``text`` (thousands separators allowed), None when it is empty."""
-    if text is None:
-        return None
-    if isinstance(text, int | float | Decimal) and not isinstance(text, bool):
-        return Decimal(str(text))
-    cleaned = str(text).strip()
-    if cleaned == "":
-        return None
-    if not NUMBER_RE.match(cleaned) or cleaned in {"+", "-", "."}:
-        raise ValidationError(
-            _("The %(what)s “%(text)s” is not a number."),
-            code="not_a_number", params={"what": what, "text": text},
-        )
-    try:
-        return Decimal(cleaned.replace(",", ""))
-    except InvalidOperation:
-        raise ValidationError(
-            _("The %(what)s “%(text)s” is not a number."),
-            code="not_a_number", params={"what": what, "text": text},
-        ) from None
-
-
-def parse_status(text) -> str:
-    """Return the status code for a word or symbol; an empty text gives ""."""
-    word = str(text or "").strip().lower().replace("-", " ")
-    if word not in STATUS_WORDS and word.replace(" ", "_") not in STATUS_WORDS:
-        raise ValidationError(
-            _("The status “%(status)s” is not one of final, preliminary (p), suppressed (x), "
-              "not available (..)."),
-            code="bad_status", params={"status": text},
-        )
-    return STATUS_WORDS.get(word, STATUS_WORDS.get(word.replace(" ", "_")))
 
 
 @dataclass
@@ -335,12 +263,15 @@ class ImportReport:
         }
 
 
-def observations_write(rows: list[CleanRow], *, replace_indicator_ids=()) -> ImportReport:
+def observations_write(rows: list[CleanRow], *, replace_indicator_ids=(),
+                       announce: bool = True) -> ImportReport:
     """Write clean rows in one transaction: insert, or update the existing (indicator,
     geography, period). With ``replace_indicator_ids``, those indicators' other observations
-    are deleted first, so the file becomes their whole series (a swap)."""
-    from indicators.services import dashboard_changed
+    are deleted first, so the file becomes their whole series (a swap).
 
+    The indicators' ``data_updated_at`` is set. ``announce=False`` leaves the dashboard refresh
+    to the caller (a fetch of many sources refreshes once, at the end).
+    """
     with transaction.atomic():
         replaced = 0
         if replace_indicator_ids:
@@ -357,15 +288,19 @@ def observations_write(rows: list[CleanRow], *, replace_indicator_ids=()) -> Imp
                     unique_fields=["indicator", "geography", "period"],
                     update_fields=UPDATE_FIELDS,
                 )
-        dashboard_changed()
+        Indicator.objects.filter(pk__in={row.indicator_id for row in rows}).update(
+            data_updated_at=timezone.now()
+        )
+        if announce:
+            dashboard_changed()
     return ImportReport(
         rows=len(rows), indicators=len({row.indicator_id for row in rows}), replaced=replaced
     )
 
 
 def observations_import(rows: Iterable[tuple[int, dict]], *, indicator: Indicator | None = None,
-                        replace: bool = False) -> ImportReport:
+                        replace: bool = False, announce: bool = True) -> ImportReport:
     """Validate every numbered row, then write them all; raise ``ImportRejected`` otherwise."""
     cleaned = clean_rows(rows, RowCleaner(indicator=indicator))
     replace_ids = {row.indicator_id for row in cleaned} if replace else ()
-    return observations_write(cleaned, replace_indicator_ids=replace_ids)
+    return observations_write(cleaned, replace_indicator_ids=replace_ids, announce=announce)

@@ -1,11 +1,16 @@
 """The indicator framework: domains, geographies, indicators, observations and the summaries
 the dashboard reads."""
 
+from datetime import timedelta
+
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from indicators.parsing import parse_period
+from indicators.vocabulary import LICENCE_URLS, PORTAL_COLUMNS, Licence, ObservationStatus
 
 
 class GeographyQuerySet(models.QuerySet):
@@ -127,6 +132,28 @@ class Indicator(models.Model):
     source_name = models.CharField(_("source"), max_length=300, blank=True)
     source_url = models.URLField(_("source link"), max_length=500, blank=True)
     notes = models.TextField(_("notes"), blank=True)
+    licence = models.CharField(_("licence"), max_length=20, choices=Licence, blank=True)
+    licence_terms = models.TextField(
+        _("publisher's terms"), blank=True,
+        help_text=_("What the publisher states about reuse, when the licence is its own."),
+    )
+    citation = models.TextField(
+        _("citation"), blank=True,
+        help_text=_("How to cite the source, with the table number and DOI where there is one. "
+                    "Leave it empty for an indicator read from Statistics Canada tables: each "
+                    "table's citation is then shown."),
+    )
+    how_updated = models.TextField(
+        _("how staff update it"), blank=True,
+        help_text=_("For an indicator without an automatic source: where its figure comes from "
+                    "and how staff bring in a new one."),
+    )
+    data_updated_at = models.DateTimeField(_("figures last updated"), null=True, blank=True)
+    next_release = models.DateField(
+        _("next release expected"), null=True, blank=True,
+        help_text=_("Filled in by a Statistics Canada source from the table's frequency; staff "
+                    "may set it for other sources."),
+    )
     published = models.BooleanField(
         _("published"), default=False,
         help_text=_("Shown on the public dashboard and in open data."),
@@ -160,15 +187,33 @@ class Indicator(models.Model):
     def get_absolute_url(self):
         return reverse("indicators:indicator", args=[self.slug])
 
+    @property
+    def licence_url(self) -> str:
+        return LICENCE_URLS.get(self.licence, "")
+
+    def citations(self) -> list[str]:
+        """Return how to cite the source: the staff's citation, or else each Statistics Canada
+        table the indicator is read from (with its number and DOI).
+
+        Reads ``remote_sources``: prefetch them when listing many indicators.
+        """
+        if self.citation:
+            return [self.citation]
+        return [source.citation() for source in self.remote_sources.all()
+                if source.layout in RemoteSource.WDS_LAYOUTS and source.product_id]
+
+    @property
+    def licence_text(self) -> str:
+        """Return the licence's name, or the publisher's terms (empty when neither is known)."""
+        if self.licence == Licence.PUBLISHER:
+            return self.licence_terms or str(Licence.PUBLISHER.label)
+        return str(self.get_licence_display()) if self.licence else ""
+
 
 class Observation(models.Model):
     """One value of an indicator for one geography and period (a year or a span of years)."""
 
-    class Status(models.TextChoices):
-        FINAL = "final", _("Final")
-        PRELIMINARY = "preliminary", _("Preliminary")
-        SUPPRESSED = "suppressed", _("Suppressed")
-        NOT_AVAILABLE = "not_available", _("Not available")
+    Status = ObservationStatus
 
     indicator = models.ForeignKey(
         Indicator, verbose_name=_("indicator"), on_delete=models.CASCADE,
@@ -231,8 +276,6 @@ class Observation(models.Model):
     def clean(self):
         """Normalize the period (setting its first and last year) and check the value against
         the status and the confidence interval."""
-        from indicators.importing import parse_period
-
         errors = {}
         if self.period:
             try:
@@ -333,19 +376,67 @@ class DashboardState(models.Model):
         return state
 
 
+class RemoteSourceQuerySet(models.QuerySet):
+    def failing(self):
+        """Active sources whose last fetch failed (the previous figures are still shown)."""
+        return self.filter(active=True, state=RemoteSource.State.FAILED)
+
+    def stale(self, now):
+        """Active sources without a good fetch for ``RemoteSource.STALE_AFTER``."""
+        return self.filter(active=True).filter(
+            models.Q(last_success_at__isnull=True)
+            | models.Q(last_success_at__lt=now - RemoteSource.STALE_AFTER)
+        )
+
+    def due_for_retry(self, now):
+        """Sources waiting for a table Statistics Canada was publishing, whose time has come."""
+        return self.filter(active=True, state=RemoteSource.State.WAITING, retry_at__lte=now)
+
+
 class RemoteSource(models.Model):
-    """A file published elsewhere that the periodic refresh downloads into one indicator."""
+    """Where one indicator's figures come from automatically: a file at an address, or a
+    Statistics Canada table read through its Web Data Service (WDS).
+
+    The state fields tell the data steward how the source is doing: ``state`` (see ``State``),
+    ``progress`` while it runs, ``last_success_at`` and ``last_changed_at`` (when the figures
+    last changed), ``last_message`` (what the last fetch did) and ``last_error`` (why it failed;
+    the previous figures stay).
+    """
 
     class Layout(models.TextChoices):
         PORTAL_CSV = "portal", _("Portal CSV or XLSX (geography, period, value, status, ...)")
-        STATCAN_CSV = "statcan", _("Statistics Canada full-table CSV")
+        STATCAN_CSV = "statcan", _("Statistics Canada full-table CSV at an address")
+        WDS_SERIES = "wds_series", _("Statistics Canada table: chosen series (Web Data Service)")
+        WDS_TABLE = "wds_table", _("Statistics Canada table: whole-table download (Web Data "
+                                   "Service)")
+
+    class State(models.TextChoices):
+        NEW = "new", _("Not fetched yet")
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Fetching")
+        OK = "ok", _("Up to date")
+        WAITING = "waiting", _("Waiting: Statistics Canada is publishing the table")
+        FAILED = "failed", _("Failed (previous figures kept)")
+
+    WDS_LAYOUTS = (Layout.WDS_SERIES, Layout.WDS_TABLE)
+    # Nightly fetches: three missed nights in a row make a source stale.
+    STALE_AFTER = timedelta(days=3)
+    # A fetch still "running" after this long died with its worker and may be claimed again.
+    RUNNING_STALE_AFTER = timedelta(minutes=30)
 
     name = models.CharField(_("name"), max_length=200)
     indicator = models.ForeignKey(
         Indicator, verbose_name=_("indicator"), on_delete=models.CASCADE,
         related_name="remote_sources",
     )
-    url = models.URLField(_("URL"), max_length=1000)
+    url = models.URLField(
+        _("URL"), max_length=1000, blank=True,
+        help_text=_("For the file layouts; Statistics Canada tables need only the table number."),
+    )
+    table = models.CharField(
+        _("Statistics Canada table"), max_length=20, blank=True,
+        help_text=_("The table number as published, e.g. 35-10-0188-01."),
+    )
     layout = models.CharField(_("layout"), max_length=20, choices=Layout)
     mapping = models.JSONField(
         _("mapping"),
@@ -353,18 +444,41 @@ class RemoteSource(models.Model):
         blank=True,
         help_text=_(
             'Portal layout: the file\'s column names, e.g. {"columns": {"geography": "GEO_CODE", '
-            '"period": "YEAR", "value": "RATE"}}. Statistics Canada layout: the dimension '
+            '"period": "YEAR", "value": "RATE"}}. Statistics Canada full table: the dimension '
             'filter, e.g. {"filters": {"Sex": "Both sexes"}}, and optionally where the '
             'confidence intervals are: "ci": {"column": "Characteristics", "value": "Percent", '
             '"low": "Low 95% confidence interval - percent", "high": "High 95% confidence '
-            'interval - percent"}.'
+            'interval - percent"}. Chosen series: {"members": {"Statistics": "Crime severity '
+            'index"}, "geographies": {"halton": "Halton Region*", "ontario": "code:35"}}: a '
+            'member by its published name, a name ending in * for "begins with", or code: and '
+            'its classification code; "ci" as above with "dimension" instead of "column". See '
+            'the README.'
         ),
     )
+    periods = models.PositiveSmallIntegerField(
+        _("periods to fetch"), default=25,
+        help_text=_("Chosen series: how many of the latest periods each fetch asks for."),
+    )
     active = models.BooleanField(_("active"), default=True)
+    state = models.CharField(_("state"), max_length=20, choices=State, default=State.NEW)
+    progress = models.CharField(_("progress"), max_length=300, blank=True)
+    queued_at = models.DateTimeField(_("queued"), null=True, blank=True)
+    started_at = models.DateTimeField(_("fetch started"), null=True, blank=True)
+    retry_at = models.DateTimeField(_("next try"), null=True, blank=True)
     last_attempt_at = models.DateTimeField(_("last attempt"), null=True, blank=True)
     last_success_at = models.DateTimeField(_("last success"), null=True, blank=True)
+    last_changed_at = models.DateTimeField(_("figures last changed"), null=True, blank=True)
+    last_message = models.TextField(_("outcome of the last fetch"), blank=True)
     last_error = models.TextField(_("last error"), blank=True)
     last_row_count = models.PositiveIntegerField(_("rows in the last good file"), default=0)
+    release_time = models.DateTimeField(
+        _("table released"), null=True, blank=True,
+        help_text=_("Statistics Canada's release time of the table at the last good fetch; an "
+                    "unchanged table is not downloaded again."),
+    )
+    table_title = models.CharField(_("table title"), max_length=500, blank=True)
+
+    objects = RemoteSourceQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("remote source")
@@ -374,16 +488,59 @@ class RemoteSource(models.Model):
     def __str__(self):
         return self.name
 
+    @property
+    def product_id(self) -> int | None:
+        """Return the table's WDS productId (35-10-0188-01 gives 35100188), None when unset."""
+        digits = "".join(ch for ch in self.table if ch.isdigit())
+        return int(digits[:8]) if len(digits) >= 8 else None
+
+    @property
+    def table_number(self) -> str:
+        """Return the table number as published, with its view suffix (35-10-0188-01)."""
+        digits = "".join(ch for ch in self.table if ch.isdigit())
+        if len(digits) < 8:
+            return self.table
+        digits = (digits + "01")[:10]
+        return f"{digits[:2]}-{digits[2:4]}-{digits[4:8]}-{digits[8:10]}"
+
+    @property
+    def doi(self) -> str:
+        number = self.table_number.replace("-", "")
+        return f"https://doi.org/10.25318/{number}-eng" if len(number) == 10 else ""
+
+    @property
+    def table_url(self) -> str:
+        number = self.table_number.replace("-", "")
+        return (f"https://www150.statcan.gc.ca/t1/tbl1/en/tv.action?pid={number}"
+                if len(number) == 10 else "")
+
+    def citation(self) -> str:
+        """Return Statistics Canada's recommended citation of the table."""
+        title = f" {self.table_title}" if self.table_title else ""
+        return f"Statistics Canada. Table {self.table_number}{title}. DOI: {self.doi}"
+
     def clean(self):
         """Check the mapping's shape for the layout, so a fetch never fails on a typo in it."""
-        from indicators.services import PORTAL_COLUMNS
-
-        mapping = self.mapping
-        key = "filters" if self.layout == self.Layout.STATCAN_CSV else "columns"
-        inner = mapping.get(key, {}) if isinstance(mapping, dict) else None
+        mapping = self.mapping if isinstance(self.mapping, dict) else None
+        if self.layout in self.WDS_LAYOUTS:
+            if self.product_id is None:
+                raise ValidationError({"table": _(
+                    "Give the Statistics Canada table number, e.g. 35-10-0188-01."
+                )})
+            if mapping is None:
+                raise ValidationError({"mapping": _("Write the mapping as a JSON object.")})
+            if self.layout == self.Layout.WDS_SERIES:
+                self._clean_series_mapping(mapping)
+                return
+        elif not self.url:
+            raise ValidationError({"url": _("Give the address of the file.")})
+        key = "filters" if self.layout in (self.Layout.STATCAN_CSV, self.Layout.WDS_TABLE) else (
+            "columns")
+        inner = mapping.get(key, {}) if mapping is not None else None
+        allowed = {key, "ci", "geographies"} if key == "filters" else {key}
         if not isinstance(inner, dict) or not all(
             isinstance(k, str) and isinstance(v, str) for k, v in inner.items()
-        ) or set(mapping) - {key, "ci" if key == "filters" else key}:
+        ) or set(mapping) - allowed:
             raise ValidationError({"mapping": _(
                 'Write the mapping as {"%(key)s": {"name": "value", ...}} for this layout.'
             ) % {"key": key}})
@@ -393,19 +550,128 @@ class RemoteSource(models.Model):
             raise ValidationError({"mapping": _(
                 'Write "ci" as {"column": ..., "value": ..., "low": ..., "high": ...}.'
             )})
+        self._clean_geographies(mapping.get("geographies", {}))
         unknown = set(inner) - set(PORTAL_COLUMNS) if key == "columns" else set()
         if unknown:
             raise ValidationError({"mapping": _(
                 "Unknown column names %(names)s: map any of %(known)s."
             ) % {"names": ", ".join(sorted(unknown)), "known": ", ".join(PORTAL_COLUMNS)}})
 
-    def record_result(self, *, error: str = "", rows: int = 0) -> None:
-        """Store the outcome of a fetch: the error, or the time and size of the good file."""
+    def _clean_geographies(self, geographies):
+        if not isinstance(geographies, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) and v.strip()
+            for k, v in geographies.items()
+        ):
+            raise ValidationError({"mapping": _(
+                'Write "geographies" as {"halton": "member name", ...}, one of our places '
+                '(by slug) to Statistics Canada\'s name for it.'
+            )})
+        known = set(Geography.objects.values_list("slug", flat=True))
+        unknown = set(geographies) - known
+        if unknown:
+            raise ValidationError({"mapping": _(
+                "Unknown places %(names)s: use %(known)s."
+            ) % {"names": ", ".join(sorted(unknown)), "known": ", ".join(sorted(known))}})
+
+    def _clean_series_mapping(self, mapping: dict) -> None:
+        allowed = {"members", "geographies", "geography_dimension", "ci"}
+        members = mapping.get("members", {})
+        if set(mapping) - allowed or not isinstance(members, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in members.items()
+        ):
+            raise ValidationError({"mapping": _(
+                'Write the mapping as {"members": {"dimension": "member", ...}, "geographies": '
+                '{"halton": "member", ...}}, optionally with "geography_dimension" and "ci".'
+            )})
+        if not mapping.get("geographies"):
+            raise ValidationError({"mapping": _(
+                'Name at least one place in "geographies", e.g. {"halton": "code:3524"}.'
+            )})
+        self._clean_geographies(mapping["geographies"])
+        ci = mapping.get("ci")
+        if ci is not None and (not isinstance(ci, dict) or set(ci) != {"dimension", "value",
+                                                                        "low", "high"}):
+            raise ValidationError({"mapping": _(
+                'Write "ci" as {"dimension": ..., "value": ..., "low": ..., "high": ...}.'
+            )})
+
+    def record_result(self, *, error: str = "", rows: int = 0, message: str = "",
+                      changed: bool = False, waiting_until=None, release_time=None) -> None:
+        """Store the outcome of a fetch: the error, or the time and size of the good one.
+
+        ``waiting_until`` marks a table being published: the source is tried again then.
+        """
         now = timezone.now()
+        fields = {"last_attempt_at": now, "last_error": error, "progress": "",
+                  "started_at": None, "retry_at": waiting_until}
+        if waiting_until is not None:
+            fields.update(state=self.State.WAITING, last_message=message)
+        elif error:
+            fields.update(state=self.State.FAILED, last_message="")
+        else:
+            fields.update(state=self.State.OK, last_success_at=now, last_row_count=rows,
+                          last_message=message)
+            if changed:
+                fields["last_changed_at"] = now
+            if release_time is not None:
+                fields["release_time"] = release_time
         with transaction.atomic():
-            fields = {"last_attempt_at": now, "last_error": error}
-            if not error:
-                fields.update(last_success_at=now, last_row_count=rows)
             type(self).objects.filter(pk=self.pk).update(**fields)
-            for name, value in fields.items():
-                setattr(self, name, value)
+        for name, value in fields.items():
+            setattr(self, name, value)
+
+    def claim(self) -> bool:
+        """Mark the source as running unless another worker runs it; return whether we may.
+
+        A conditional UPDATE: of two workers handed the same source, exactly one wins.
+        """
+        now = timezone.now()
+        claimed = type(self).objects.filter(pk=self.pk).exclude(
+            state=self.State.RUNNING, started_at__gte=now - self.RUNNING_STALE_AFTER
+        ).update(state=self.State.RUNNING, started_at=now, progress=_("Started"))
+        if claimed:
+            self.state, self.started_at = self.State.RUNNING, now
+        return bool(claimed)
+
+    def set_progress(self, text: str) -> None:
+        type(self).objects.filter(pk=self.pk).update(progress=text[:300])
+        self.progress = text[:300]
+
+
+class SourceSeries(models.Model):
+    """One series a Statistics Canada source reads: a place's cell of the table, found by
+    member names and stored with its coordinate and vector, so later fetches can check that
+    Statistics Canada has not renamed or terminated a member."""
+
+    class Role(models.TextChoices):
+        VALUE = "value", _("Value")
+        CI_LOW = "ci_low", _("Confidence interval, low")
+        CI_HIGH = "ci_high", _("Confidence interval, high")
+
+    source = models.ForeignKey(
+        RemoteSource, verbose_name=_("source"), on_delete=models.CASCADE, related_name="series"
+    )
+    geography = models.ForeignKey(
+        Geography, verbose_name=_("geography"), on_delete=models.PROTECT, related_name="+"
+    )
+    role = models.CharField(_("role"), max_length=10, choices=Role, default=Role.VALUE)
+    coordinate = models.CharField(_("coordinate"), max_length=80)
+    vector_id = models.PositiveBigIntegerField(_("vector"))
+    members = models.JSONField(
+        _("members"), default=list,
+        help_text=_("Per dimension, in order: the dimension's name, the member's ID and name."),
+    )
+    title = models.CharField(_("series title"), max_length=500, blank=True)
+    resolved_at = models.DateTimeField(_("resolved"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("source series")
+        verbose_name_plural = _("source series")
+        ordering = ["source", "geography__order", "role"]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "geography", "role"],
+                                    name="sourceseries_one_per_place_and_role"),
+        ]
+
+    def __str__(self):
+        return f"v{self.vector_id} ({self.coordinate})"

@@ -12,6 +12,8 @@ from decimal import Decimal
 from django.conf import settings
 
 from indicators.models import Domain, Geography, Indicator, Observation, Zone
+from indicators.parsing import parse_period
+from indicators.services import dashboard_refresh
 
 PROVINCE, REGION, MUNICIPALITY = Geography.Level
 Unit = Indicator.Unit
@@ -185,8 +187,6 @@ def load_domains() -> int:
 
 
 def _observation(indicator, geography, period, value, note="") -> bool:
-    from indicators.importing import parse_period
-
     label, start, end = parse_period(period)
     _obs, created = Observation.objects.get_or_create(
         indicator=indicator, geography=geography, period=label,
@@ -243,8 +243,6 @@ def load_samples() -> tuple[int, int]:
 
 
 def load() -> str:
-    from indicators.services import dashboard_refresh
-
     geographies = load_geographies()
     domains = load_domains()
     indicators, observations = load_published_figures()

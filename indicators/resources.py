@@ -13,6 +13,7 @@ from import_export import fields, resources, widgets
 from import_export.instance_loaders import BaseInstanceLoader
 
 from cswb.lib.exports import EscapedExportMixin
+from indicators.dashboard import dashboard_changed
 from indicators.files import FileRejected, require_columns
 from indicators.importing import UPDATE_FIELDS, RowCleaner, observations_write
 from indicators.models import Domain, Geography, Indicator, Observation
@@ -147,6 +148,4 @@ class IndicatorResource(EscapedExportMixin, resources.ModelResource):
     def after_import(self, dataset, result, **kwargs):
         super().after_import(dataset, result, **kwargs)
         if not kwargs.get("dry_run") and not result.has_errors():
-            from indicators.services import dashboard_changed
-
             dashboard_changed()

@@ -1,5 +1,7 @@
-"""Writes and side effects of the indicators app: the dashboard refresh, remote sources, the
-page-cache version."""
+"""Writes and side effects of the indicators app: the dashboard refresh and remote sources.
+
+The data version that cached pages are keyed by lives in ``indicators.dashboard`` (re-exported
+here); Statistics Canada's sources are fetched by ``indicators.statcan``."""
 
 import logging
 import statistics
@@ -7,19 +9,23 @@ import urllib.error
 import urllib.request
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cswb.lib.cache import on_recovery
-from cswb.lib.tasks import task_enqueue
+from indicators.dashboard import (  # noqa: F401 - re-exported
+    VERSION_KEY,
+    dashboard_changed,
+    dashboard_invalidate,
+    dashboard_last_modified,
+    dashboard_version,
+)
 from indicators.files import FileRejected, max_upload_bytes, read_table, require_columns
 from indicators.importing import ImportRejected, ImportReport, observations_import
 from indicators.models import (
@@ -30,13 +36,15 @@ from indicators.models import (
     Observation,
     RemoteSource,
 )
+from indicators.statcan import CiMapping, parse_filters, statcan_import_bytes
+from indicators.statcan.sources import Outcome, wds_sources_fetch
+from indicators.vocabulary import PORTAL_COLUMNS
 
 log = logging.getLogger(__name__)
 
 Comparison = IndicatorSummary.Comparison
 Trend = IndicatorSummary.Trend
 Direction = Indicator.Direction
-VERSION_KEY = "indicators:version"
 # A refresh that has not finished after this long is taken to have died with its worker.
 REFRESH_STALE_AFTER = timedelta(minutes=10)
 REFRESH_MAX_ROUNDS = 3
@@ -50,77 +58,6 @@ SUMMARY_FIELDS = [
     "region_period", "region_value", "region_status", "province_period", "province_value",
     "comparison", "trend", "trend_periods", "latest", "computed_at", "error",
 ]
-
-
-# Page cache version -----------------------------------------------------------------------------
-
-
-def _version_for(moment: datetime) -> str:
-    # Integer arithmetic: a float product of the timestamp can land one millisecond short.
-    return str(int(moment.timestamp()) * 1000 + moment.microsecond // 1000)
-
-
-def dashboard_version() -> str:
-    """Return the version of the dashboard's data; cached pages are keyed by it.
-
-    The database holds it and the shared cache a copy: one query when the cache has lost it or
-    does not answer, none otherwise.
-    """
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        changed = (
-            DashboardState.objects.filter(pk=DashboardState.SINGLETON_ID)
-            .values_list("changed_at", flat=True).first()
-        )
-        version = _version_for(changed) if changed else "0"
-        # add, not set: a refresh that gave a newer version meanwhile must not be overwritten.
-        cache.add(VERSION_KEY, version, None)
-    return version
-
-
-@on_recovery
-def _forget_version_after_an_outage() -> None:
-    """Redis answers again after this process lost it: a refresh finished meanwhile could not
-    update the copy there, so drop it and let the next reader take it from the database."""
-    cache.delete(VERSION_KEY)
-
-
-def dashboard_last_modified(version: str | None = None) -> datetime:
-    """Return when the dashboard's data last changed (from ``version`` when given)."""
-    return datetime.fromtimestamp(int(version or dashboard_version()) // 1000, tz=UTC)
-
-
-def dashboard_invalidate() -> None:
-    """Give the dashboard a new version, so that every cached page and ETag is stale."""
-    now = timezone.now()
-    now = now.replace(microsecond=now.microsecond // 1000 * 1000)
-    # Two changes within one millisecond must still give two versions.
-    previous = cache.get(VERSION_KEY)
-    if previous is not None and int(_version_for(now)) <= int(previous):
-        now = datetime.fromtimestamp(int(previous) // 1000, tz=UTC) + timedelta(
-            milliseconds=int(previous) % 1000 + 1
-        )
-    updated = DashboardState.objects.filter(pk=DashboardState.SINGLETON_ID).update(changed_at=now)
-    if not updated:
-        DashboardState.objects.get_or_create(
-            pk=DashboardState.SINGLETON_ID, defaults={"changed_at": now}
-        )
-    cache.set(VERSION_KEY, _version_for(now), None)
-
-
-def dashboard_changed() -> None:
-    """After the current transaction commits, make cached pages stale and queue a refresh."""
-
-    def after_commit():
-        from indicators.tasks import refresh_dashboard
-
-        dashboard_invalidate()
-        if not task_enqueue(refresh_dashboard):
-            # The change is saved; the summaries follow at the nightly refresh, or sooner when
-            # staff choose "Recompute" in the admin.
-            log.warning("Dashboard refresh not queued: the broker does not answer.")
-
-    transaction.on_commit(after_commit)
 
 
 # Summaries ---------------------------------------------------------------------------------------
@@ -317,12 +254,11 @@ def dashboard_refresh() -> RefreshResult | None:
 
 # Files and remote sources ------------------------------------------------------------------------
 
-PORTAL_COLUMNS = ["indicator", "geography", "period", "value", "status", "ci_low", "ci_high",
-                  "note"]
 
 
 def observations_import_file(data: bytes, filename: str = "", *, indicator: Indicator | None = None,
-                             columns: dict | None = None, replace: bool = False) -> ImportReport:
+                             columns: dict | None = None, replace: bool = False,
+                             announce: bool = True) -> ImportReport:
     """Import a portal-layout CSV or XLSX; ``columns`` maps our names to the file's.
 
     Raise ``FileRejected`` or ``ImportRejected``, having written nothing, when it is not right.
@@ -335,7 +271,7 @@ def observations_import_file(data: bytes, filename: str = "", *, indicator: Indi
         (number, {ours: raw.get(theirs, "") for ours, theirs in columns.items()})
         for number, raw in rows
     )
-    return observations_import(renamed, indicator=indicator, replace=replace)
+    return observations_import(renamed, indicator=indicator, replace=replace, announce=announce)
 
 
 class DownloadFailed(Exception):
@@ -367,12 +303,8 @@ def download(url: str) -> bytes:
     return data
 
 
-def source_fetch(*, source_id: int) -> bool:
-    """Download one remote source and swap its data in; on any failure keep the previous data
-    and record the error. Return whether it succeeded."""
-    from indicators.statcan import CiMapping, parse_filters, statcan_import_bytes
-
-    source = RemoteSource.objects.select_related("indicator").get(pk=source_id)
+def _file_source_fetch(source: RemoteSource) -> Outcome:
+    """Download a file source and swap its data in (the refresh is left to the caller)."""
     try:
         data = download(source.url)
         filename = urlsplit(source.url).path.rsplit("/", 1)[-1]
@@ -383,26 +315,72 @@ def source_fetch(*, source_id: int) -> bool:
             report = statcan_import_bytes(
                 data, indicator=source.indicator, filters=filters, replace=True,
                 ci=CiMapping.from_dict(source.mapping.get("ci")),
+                geographies=source.mapping.get("geographies") or None, announce=False,
             ).report
         else:
             report = observations_import_file(
                 data, filename, indicator=source.indicator,
-                columns=source.mapping.get("columns", {}), replace=True,
+                columns=source.mapping.get("columns", {}), replace=True, announce=False,
             )
     except (DownloadFailed, FileRejected, ImportRejected) as exc:
         log.warning("Remote source %s (%s) failed: %s", source.pk, source.url, exc)
         source.record_result(error=str(exc))
-        return False
-    source.record_result(rows=report.rows)
-    return True
+        return Outcome(source, "failed", str(exc))
+    message = _("%(rows)s rows") % {"rows": report.rows}
+    source.record_result(rows=report.rows, message=message, changed=True)
+    return Outcome(source, "new", message, report.rows)
 
 
-def sources_fetch_all() -> tuple[int, int]:
-    """Fetch every active source; return (succeeded, failed)."""
-    ok = failed = 0
-    for pk in RemoteSource.objects.filter(active=True).values_list("pk", flat=True):
-        if source_fetch(source_id=pk):
-            ok += 1
-        else:
-            failed += 1
-    return ok, failed
+def sources_fetch(source_ids, *, force: bool = False, client=None) -> list[Outcome]:
+    """Fetch the given sources now, each on its own; return one outcome per source fetched.
+
+    A source another worker is fetching is skipped (``RemoteSource.claim``). Statistics Canada
+    sources share their requests (``wds_sources_fetch``); when any figures changed, the
+    dashboard is refreshed once, after all of them.
+    """
+    sources = [source for source in RemoteSource.objects.filter(pk__in=list(source_ids))
+               .select_related("indicator").order_by("name") if source.claim()]
+    wds = [s for s in sources if s.layout in RemoteSource.WDS_LAYOUTS]
+    outcomes = wds_sources_fetch(wds, force=force, client=client) if wds else []
+    outcomes += [_file_source_fetch(s) for s in sources if s.layout not in
+                 RemoteSource.WDS_LAYOUTS]
+    if any(outcome.status == "new" for outcome in outcomes):
+        dashboard_changed()
+    order = {source.pk: index for index, source in enumerate(sources)}
+    return sorted(outcomes, key=lambda outcome: order[outcome.source.pk])
+
+
+def source_fetch(*, source_id: int, force: bool = False) -> bool:
+    """Fetch one source; on any failure keep the previous data and record the error. Return
+    whether it succeeded."""
+    outcomes = sources_fetch([source_id], force=force)
+    return bool(outcomes) and outcomes[0].status in ("new", "unchanged")
+
+
+def sources_fetch_all(*, force: bool = False) -> list[Outcome]:
+    """Fetch every active source."""
+    ids = RemoteSource.objects.filter(active=True).values_list("pk", flat=True)
+    return sources_fetch(list(ids), force=force)
+
+
+def sources_queue(*, source_ids) -> int:
+    """Mark the sources queued and, once the transaction commits, hand each to a worker.
+
+    Nothing is downloaded in the caller's request: the admin's "fetch now" returns at once and
+    the source's state shows the fetch's progress. Return how many were queued.
+    """
+    from indicators.tasks import fetch_source
+
+    now = timezone.now()
+    ids = list(
+        RemoteSource.objects.filter(pk__in=list(source_ids))
+        .exclude(state=RemoteSource.State.RUNNING,
+                 started_at__gte=now - RemoteSource.RUNNING_STALE_AFTER)
+        .values_list("pk", flat=True)
+    )
+    RemoteSource.objects.filter(pk__in=ids).update(
+        state=RemoteSource.State.QUEUED, queued_at=now, progress=_("Waiting for a worker")
+    )
+    for pk in ids:
+        transaction.on_commit(lambda pk=pk: fetch_source.delay(pk))
+    return len(ids)

@@ -1,6 +1,8 @@
 from celery import shared_task
+from django.utils import timezone
 
 from indicators import services
+from indicators.models import RemoteSource
 
 
 @shared_task
@@ -14,12 +16,29 @@ def refresh_dashboard() -> str:
 
 @shared_task
 def fetch_source(source_id: int) -> bool:
+    """Fetch one source (queued by the admin's "fetch now")."""
     return services.source_fetch(source_id=source_id)
+
+
+def _counts(outcomes) -> str:
+    counts = {}
+    for outcome in outcomes:
+        counts[outcome.status] = counts.get(outcome.status, 0) + 1
+    return ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "none"
 
 
 @shared_task
 def nightly_refresh() -> str:
-    """Fetch every remote source, then recompute the dashboard."""
-    ok, failed = services.sources_fetch_all()
+    """Fetch every active source, then recompute the dashboard."""
+    outcomes = services.sources_fetch_all()
     refresh_dashboard()
-    return f"sources: {ok} fetched, {failed} failed"
+    return f"sources: {_counts(outcomes)}"
+
+
+@shared_task
+def retry_waiting_sources() -> str:
+    """Fetch again the sources whose table Statistics Canada was publishing."""
+    ids = list(RemoteSource.objects.due_for_retry(timezone.now()).values_list("pk", flat=True))
+    if not ids:
+        return "none waiting"
+    return f"sources: {_counts(services.sources_fetch(ids))}"

@@ -24,7 +24,7 @@ from cswb.lib.pagecache import (
     shareable,
     slug_value,
 )
-from indicators.models import Domain, Geography, Indicator, Observation, Zone
+from indicators.models import Domain, Geography, Indicator, Observation, RemoteSource, Zone
 from indicators.services import dashboard_last_modified, dashboard_version
 
 PAGE_TIMEOUT = 60 * 60
@@ -201,11 +201,13 @@ def _ordered_geographies():
 
 @dashboard_page
 def indicator(request, slug):
-    """Show one indicator: summary, chart, table, definition, source. Three queries, and one
+    """Show one indicator: summary, chart, table, definition, source. Four queries, and one
     for the plan's outcomes it measures (plan_tags)."""
     indicator = get_object_or_404(
-        Indicator.objects.published().select_related("domain", "summary"), slug=slug
+        Indicator.objects.published().select_related("domain", "summary")
+        .prefetch_related("remote_sources"), slug=slug
     )
+    sources = list(indicator.remote_sources.all())
     geographies = _ordered_geographies()
     observations = list(indicator.observations.all().order_by())
     present = {obs.geography_id for obs in observations}
@@ -220,6 +222,8 @@ def indicator(request, slug):
         "has_sample": indicator.is_sample,
         "has_ci": any(obs.ci_low is not None for obs in observations),
         "notes": sorted({obs.note for obs in observations if obs.note}),
+        "citations": indicator.citations(),
+        "automatic": any(s.active and s.layout in RemoteSource.WDS_LAYOUTS for s in sources),
     })
 
 

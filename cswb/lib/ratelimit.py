@@ -139,3 +139,17 @@ def refuse(response, verdict: Verdict | None):
         response.status_code = 429
         response["Retry-After"] = str(verdict.retry_after)
     return response
+
+
+def wait_turn(limit: RateLimit, key: str, *, sleep=time.sleep) -> None:
+    """Wait until one more event for ``key`` fits within ``limit``, then count it.
+
+    For calls *we* make to someone else's service (Statistics Canada's per-address limit):
+    every worker process counts in the same shared window, so together they stay under it.
+    """
+    while True:
+        verdict = limit.hit(key)
+        if verdict.allowed:
+            return
+        # The window is full: sleep to its end.
+        sleep(max((verdict.resets_at - timezone.now()).total_seconds(), 0) + 0.001)

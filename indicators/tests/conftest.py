@@ -70,3 +70,15 @@ def file_server():
     server = FileServer()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def wds(settings):
+    """A local stand-in for Statistics Canada's Web Data Service; STATCAN_WDS_URL points at it."""
+    from indicators.tests.wds import FakeWds
+
+    server = FakeWds()
+    settings.STATCAN_WDS_URL = server.url
+    settings.STATCAN_WDS_REQUESTS_PER_SECOND = 20
+    yield server
+    server.stop()

@@ -107,7 +107,7 @@ def test_the_nightly_task_fetches_every_active_source_and_refreshes(indicator, f
     bad = make_source(other, file_server.url("/gone.csv"))
     paused = make_source(other, file_server.url("/never.csv"))
     RemoteSource.objects.filter(pk=paused.pk).update(active=False)
-    assert nightly_refresh() == "sources: 1 fetched, 1 failed"
+    assert nightly_refresh() == "sources: 1 failed, 1 new"
     indicator.refresh_from_db()
     assert indicator.summary.region_value == Decimal("11")
     assert RemoteSource.objects.get(pk=bad.pk).last_error
@@ -146,7 +146,8 @@ def test_the_admin_refuses_a_mapping_of_the_wrong_shape(client, steward_user, in
 
 
 def test_a_steward_adds_a_source_and_fetches_it_now(client, steward_user, indicator,
-                                                    file_server):
+                                                    file_server,
+                                                    django_capture_on_commit_callbacks):
     import json
 
     client.force_login(steward_user)
@@ -155,14 +156,17 @@ def test_a_steward_adds_a_source_and_fetches_it_now(client, steward_user, indica
         "name": "Rates", "indicator": indicator.pk, "url": url, "layout": "portal",
         "mapping": json.dumps({"columns": {"geography": "GEO_CODE", "period": "YEAR",
                                            "value": "RATE", "status": "FLAG"}}),
-        "active": "on",
+        "active": "on", "periods": "25",
     })
     source = RemoteSource.objects.get()
-    response = client.post(reverse("admin:indicators_remotesource_changelist"), {
-        "action": "fetch_now", "_selected_action": [source.pk],
-    }, follow=True)
-    assert "Rates: fetched 3 rows." in response.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("admin:indicators_remotesource_changelist"), {
+            "action": "fetch_now", "_selected_action": [source.pk],
+        }, follow=True)
+    assert "1 source queued" in response.content.decode()
     assert indicator.observations.count() == 3
+    source.refresh_from_db()
+    assert (source.state, source.last_message) == ("ok", "3 rows")
 
 
 def test_a_statistics_canada_source_can_carry_confidence_intervals(indicator, file_server):

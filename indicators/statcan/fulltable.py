@@ -16,9 +16,11 @@ from django.utils.translation import gettext as _
 from indicators.files import FileRejected, _decode, check_size
 from indicators.importing import ImportReport, RowCleaner, clean_rows, observations_write
 from indicators.models import Geography, Indicator, Observation
+from indicators.statcan.members import GeoMatcher
+from indicators.vocabulary import STATCAN_REQUIRED_COLUMNS
 
 Status = Observation.Status
-REQUIRED = ["REF_DATE", "DGUID", "VALUE"]
+REQUIRED = STATCAN_REQUIRED_COLUMNS
 SCALE_WORDS = {
     "units": 0, "tens": 1, "hundreds": 2, "thousands": 3, "tens of thousands": 4,
     "hundreds of thousands": 5, "millions": 6, "tens of millions": 7,
@@ -124,16 +126,25 @@ class CiMapping:
 
 def select_rows(lines: Iterable[str], filters: dict[str, str],
                 progress: Callable[[int], None] | None = None,
-                ci: CiMapping | None = None) -> Iterator[tuple[int, dict]]:
-    """Yield (file row number, raw row) for the rows that match the filter and our DGUIDs.
+                ci: CiMapping | None = None,
+                geographies: dict[str, str] | None = None) -> Iterator[tuple[int, dict]]:
+    """Yield (file row number, raw row) for the rows that match the filter and our places.
 
-    With ``ci``, the rows labelled as the interval's low and high ends are attached to the value
-    row of the same place and period (they may come anywhere in the file).
+    A row is ours when its DGUID is one of our geographies', or, with ``geographies`` (our
+    slug to the table's GEO name, e.g. a police service), when its GEO name matches. With
+    ``ci``, the rows labelled as the interval's low and high ends are attached to the value row
+    of the same place and period (they may come anywhere in the file). Rows are read as lists
+    and only ours become dicts: most of a large table is skipped at the cost of one lookup.
     """
-    reader = csv.DictReader(lines)
-    header = [name.strip().lstrip("\ufeff").strip('"') for name in (reader.fieldnames or [])]
-    reader.fieldnames = header
-    needed = REQUIRED + list(filters) + ([ci.column] if ci else [])
+    reader = csv.reader(lines)
+    try:
+        header = [name.strip().lstrip("\ufeff").strip('"') for name in next(reader)]
+    except StopIteration:
+        header = []
+    except csv.Error as exc:
+        raise FileRejected(_("The CSV file cannot be read: %(error)s") % {"error": exc}) from None
+    needed = REQUIRED + list(filters) + ([ci.column] if ci else []) + (
+        ["GEO"] if geographies else [])
     missing = [name for name in needed if name not in header]
     if missing:
         raise FileRejected(
@@ -141,26 +152,49 @@ def select_rows(lines: Iterable[str], filters: dict[str, str],
               "column(s) %(missing)s.") % {"missing": ", ".join(missing)}
         )
     dguids = {dguid for dguid in Geography.objects.values_list("dguid", flat=True) if dguid}
+    dguid_at = header.index("DGUID")
+    geo_at = header.index("GEO") if geographies else None
+    by_name = GeoMatcher(geographies) if geographies else None
+    checks = [(header.index(column), value) for column, value in filters.items()]
+    width = len(header)
     kept, ends = [], {}
-    for number, row in enumerate(reader, start=2):
-        if progress and number % PROGRESS_EVERY == 0:
-            progress(number - 1)
-        if row.get("DGUID") not in dguids:
-            continue
-        if any(str(row.get(column, "")).strip() != value for column, value in filters.items()):
-            continue
-        if ci is None:
-            yield number, to_raw_row(row)
-            continue
-        label = str(row.get(ci.column, "")).strip()
-        if label == ci.value:
-            kept.append((number, to_raw_row(row)))
-        elif label in (ci.low, ci.high):
-            end = "ci_low" if label == ci.low else "ci_high"
-            raw = to_raw_row(row)
-            ends[(raw["geography"], raw["period"], end)] = raw["value"]
+    number = 1
+    try:
+        for number, cells in enumerate(reader, start=2):
+            if progress and number % PROGRESS_EVERY == 0:
+                progress(number - 1)
+            if len(cells) < width:
+                if not any(cell.strip() for cell in cells):
+                    continue
+                raise FileRejected(
+                    _("Row %(row)s has %(found)s cells where the header has %(width)s columns: "
+                      "the file is cut off or not in Statistics Canada's layout.")
+                    % {"row": number, "found": len(cells), "width": width}
+                )
+            geography = cells[dguid_at] if cells[dguid_at] in dguids else None
+            if geography is None and by_name is not None:
+                geography = by_name(cells[geo_at])
+            if geography is None:
+                continue
+            if any(cells[at].strip() != value for at, value in checks):
+                continue
+            row = dict(zip(header, cells, strict=False))
+            row["DGUID"] = geography
+            if ci is None:
+                yield number, to_raw_row(row)
+                continue
+            label = str(row.get(ci.column, "")).strip()
+            if label == ci.value:
+                kept.append((number, to_raw_row(row)))
+            elif label in (ci.low, ci.high):
+                end = "ci_low" if label == ci.low else "ci_high"
+                raw = to_raw_row(row)
+                ends[(raw["geography"], raw["period"], end)] = raw["value"]
+    except csv.Error as exc:
+        raise FileRejected(_("The CSV file cannot be read at row %(row)s: %(error)s")
+                           % {"row": number + 1, "error": exc}) from None
     if progress:
-        progress(reader.line_num - 1)
+        progress(number - 1)
     for number, raw in kept:
         if raw["value"]:
             for end in ("ci_low", "ci_high"):
@@ -170,8 +204,13 @@ def select_rows(lines: Iterable[str], filters: dict[str, str],
 
 def statcan_import(lines: Iterable[str], *, indicator: Indicator, filters: dict[str, str],
                    replace: bool = False, ci: CiMapping | None = None,
-                   progress: Callable[[int], None] | None = None) -> StatcanResult:
-    """Import the matching rows of a full-table CSV into ``indicator``, all or nothing."""
+                   progress: Callable[[int], None] | None = None,
+                   geographies: dict[str, str] | None = None,
+                   announce: bool = True) -> StatcanResult:
+    """Import the matching rows of a full-table CSV into ``indicator``, all or nothing.
+
+    The file is read as a stream: memory holds only the matching rows, whatever its size.
+    """
     counter = {"read": 0}
 
     def counting(done):
@@ -181,12 +220,12 @@ def statcan_import(lines: Iterable[str], *, indicator: Indicator, filters: dict[
 
     cleaner = RowCleaner(indicator=indicator)
     cleaned = clean_rows(
-        select_rows(lines, filters, counting, ci=ci), cleaner,
+        select_rows(lines, filters, counting, ci=ci, geographies=geographies), cleaner,
         empty_message=_("No row matches the filter and the DGUIDs of Ontario, Halton and its "
                         "municipalities."),
     )
     report = observations_write(
-        cleaned, replace_indicator_ids={indicator.pk} if replace else ()
+        cleaned, replace_indicator_ids={indicator.pk} if replace else (), announce=announce
     )
     return StatcanResult(report=report, read=counter["read"], kept=len(cleaned))
 
