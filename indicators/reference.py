@@ -13,6 +13,7 @@ from django.conf import settings
 
 from indicators.models import Domain, Geography, Indicator, Observation, Zone
 from indicators.parsing import parse_period
+from indicators.reference_sources import load_sources
 from indicators.services import dashboard_refresh
 
 PROVINCE, REGION, MUNICIPALITY = Geography.Level
@@ -246,14 +247,17 @@ def load() -> str:
     geographies = load_geographies()
     domains = load_domains()
     indicators, observations = load_published_figures()
-    summary = (f"{geographies} geographies, {domains} domains, {indicators} indicators and "
-               f"{observations} published figures created")
+    official, sources = load_sources()
+    indicators += official
+    summary = (f"{geographies} geographies, {domains} domains, {indicators} indicators, "
+               f"{observations} published figures and {sources} Statistics Canada sources "
+               "created")
     if getattr(settings, "INDICATORS_SAMPLE_DATA", settings.DEBUG):
         sample_indicators, sample_observations = load_samples()
         indicators += sample_indicators
         observations += sample_observations
         summary += (f"; {sample_indicators} sample indicators with {sample_observations} "
                     "generated figures (flagged as sample data)")
-    if geographies or domains or indicators or observations:
+    if geographies or domains or indicators or observations or sources:
         dashboard_refresh()
     return summary

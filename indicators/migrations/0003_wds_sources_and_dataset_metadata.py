@@ -22,7 +22,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='indicator',
             name='citation',
-            field=models.TextField(blank=True, help_text='How to cite the source, with the table number and DOI where there is one. A Statistics Canada source fills it in when it is empty.', verbose_name='citation'),
+            field=models.TextField(blank=True, help_text='How to cite the source, with the table number and DOI where there is one. Leave it empty for an indicator read from Statistics Canada tables: each table\'s citation is then shown.', verbose_name='citation'),
         ),
         migrations.AddField(
             model_name='indicator',

@@ -1,7 +1,14 @@
 from decimal import Decimal
 
 from indicators import reference
-from indicators.models import Domain, Geography, Indicator, IndicatorSummary, Observation
+from indicators.models import (
+    Domain,
+    Geography,
+    Indicator,
+    IndicatorSummary,
+    Observation,
+    RemoteSource,
+)
 
 
 def counts():
@@ -13,7 +20,7 @@ def test_it_loads_the_published_halton_figures_once(db, settings):
     settings.INDICATORS_SAMPLE_DATA = False
     reference.load()
     first = counts()
-    assert first == (6, 3, 15, 16, 15)
+    assert first == (6, 3, 20, 16, 20)
     assert "0 indicators" in reference.load()
     assert counts() == first
     lim = Observation.objects.get(indicator__slug="low-income-measure")
@@ -37,3 +44,37 @@ def test_it_loads_flagged_sample_series_on_a_laptop(db, settings):
     assert list(Observation.objects.order_by("pk").values_list("value", flat=True)) == values
     assert IndicatorSummary.objects.filter(indicator__is_sample=True, trend="not_enough_data"
                                            ).count() == 0
+
+
+def test_every_real_indicator_says_where_its_figure_comes_from(db, settings):
+    settings.INDICATORS_SAMPLE_DATA = False
+    reference.load()
+    automatic = set(RemoteSource.objects.filter(active=True).values_list("indicator__slug",
+                                                                          flat=True))
+    assert automatic == {
+        "crime-severity-index", "violent-crime-severity-index",
+        "non-violent-crime-severity-index", "police-reported-crime-rate",
+        "police-reported-violent-crime-rate", "strong-community-belonging", "heavy-drinking",
+        "good-mental-health", "population",
+    }
+    for indicator in Indicator.objects.filter(is_sample=False):
+        assert indicator.licence_text, indicator.slug
+        if indicator.slug in automatic:
+            assert indicator.source_url.startswith("https://www150.statcan.gc.ca/"), indicator
+        else:
+            assert "data steward" in indicator.how_updated, indicator.slug
+    tables = set(RemoteSource.objects.values_list("table", flat=True))
+    assert tables == {"35-10-0188-01", "35-10-0026-01", "35-10-0180-01", "35-10-0177-01",
+                      "13-10-0113-01", "17-10-0152-01", "17-10-0155-01"}
+    for source in RemoteSource.objects.all():
+        source.full_clean()
+
+
+def test_it_never_overwrites_what_staff_edited(db, settings):
+    settings.INDICATORS_SAMPLE_DATA = False
+    reference.load()
+    Indicator.objects.filter(slug="ed-visits-self-harm").update(how_updated="Ask Dana.",
+                                                                licence="ogl-ontario")
+    reference.load()
+    edited = Indicator.objects.get(slug="ed-visits-self-harm")
+    assert (edited.how_updated, edited.licence) == ("Ask Dana.", "ogl-ontario")
