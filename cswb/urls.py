@@ -2,8 +2,9 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from cswb import views
+from cswb import sitemaps, views
 from cswb.accounts import views as views_accounts
+from indicators import views as indicators_views
 
 admin.site.site_header = _("CSWB Portal administration")
 admin.site.site_title = _("CSWB Portal")
@@ -17,6 +18,9 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("livez", views.livez, name="livez"),
     path("favicon.ico", views.favicon),
+    path("robots.txt", sitemaps.robots_txt, name="robots_txt"),
+    path("sitemap.xml", sitemaps.sitemap_xml, name="sitemap"),
+    path("data.json", indicators_views.data_json, name="data_json"),
     path("action-tables/", include("actiontables.urls")),
     path("dashboard/", include("indicators.urls")),
     path("grants/", include("grants.urls")),

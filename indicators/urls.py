@@ -15,4 +15,6 @@ urlpatterns = [
     path("places/<slug:slug>/", views.municipality, name="municipality"),
     path("data/indicators.csv", views.dataset, {"fmt": "csv"}, name="dataset_csv"),
     path("data/indicators.json", views.dataset, {"fmt": "json"}, name="dataset_json"),
+    path("data/datapackage.json", views.datapackage, name="datapackage"),
+    path("data/", views.data_dictionary, name="data_dictionary"),
 ]

@@ -3,6 +3,7 @@ number of queries, answers conditional requests and is kept in the shared cache 
 changes (see ``dashboard_page``)."""
 
 import csv
+import gzip
 import hashlib
 import io
 import json
@@ -10,7 +11,9 @@ from functools import wraps
 
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.utils.cache import patch_cache_control
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import condition, require_safe
 
@@ -25,15 +28,14 @@ from cswb.lib.pagecache import (
     slug_value,
 )
 from indicators.models import Domain, Geography, Indicator, Observation, RemoteSource, Zone
+from indicators.opendata import columns, data_package, dcat_catalog
 from indicators.services import dashboard_last_modified, dashboard_version
+from indicators.vocabulary import DATA_COLUMNS
 
 PAGE_TIMEOUT = 60 * 60
 BROWSER_MAX_AGE = 60
-DATA_COLUMNS = [
-    "indicator", "indicator_name", "domain", "geography", "geography_code", "geography_name",
-    "period", "period_start", "period_end", "value", "unit", "status", "ci_low", "ci_high",
-    "note", "sample_data",
-]
+# Smaller files gain nothing from compression.
+GZIP_MIN_BYTES = 512
 
 
 def _version(request) -> str:
@@ -43,28 +45,28 @@ def _version(request) -> str:
     return request._dashboard_version
 
 
+def _accepts_gzip(request) -> bool:
+    return "gzip" in request.headers.get("Accept-Encoding", "").lower()
+
+
 def _last_modified(request, *args, **kwargs):
     return dashboard_last_modified(_version(request))
 
 
-def dashboard_page(view=None, *, query: dict | None = None):
-    """Serve the view from the shared cache while the dashboard's version is unchanged.
+KEPT_HEADERS = ("Content-Type", "Content-Disposition", "Cache-Control", "Content-Encoding",
+                "Vary", "Access-Control-Allow-Origin", "Link")
 
-    Anonymous visitors share the cached copy; a visitor with a session (staff) or with flash
-    messages waiting always gets a fresh render, so no per-user content is ever cached. ETag
-    and Last-Modified let browsers and proxies revalidate for free. As with ``public_page``,
-    ``query`` names the parameters the page understands; any other keeps the page out of the
-    cache, and so does ``response.cache_ttl = 0``. The version comes from the database when
-    Redis is away, so the copies this process keeps stay right without it.
-    """
-    if view is None:
-        return lambda view: dashboard_page(view, query=query)
 
+def _cached_page(view, *, query: dict | None, open_data: bool):
     def etag(request, *args, **kwargs):
         normalized = cache_query(request, query)
         where = f"{request.path}?{request.GET.urlencode() if normalized is None else normalized}"
         path = hashlib.md5(where.encode(), usedforsecurity=False).hexdigest()[:12]
-        return f"{_version(request)}-{path}"
+        tag = f"{_version(request)}-{path}"
+        if open_data:
+            # A compressed and an uncompressed copy are different representations.
+            tag += "-gz" if _accepts_gzip(request) else "-id"
+        return tag
 
     @wraps(view)
     def cached(request, *args, **kwargs):
@@ -84,17 +86,43 @@ def dashboard_page(view=None, *, query: dict | None = None):
         if response.status_code == 200:
             patch_cache_control(response, public=True, max_age=BROWSER_MAX_AGE)
             response.content = compact(response.content, response.get("Content-Type", ""))
+            if open_data:
+                # Catalogues and other sites' scripts may read the open data.
+                response["Access-Control-Allow-Origin"] = "*"
+                patch_vary_headers(response, ["Accept-Encoding"])
+                if _accepts_gzip(request) and len(response.content) > GZIP_MIN_BYTES:
+                    # Compressed once, then served from the cache as it is.
+                    response.content = gzip.compress(response.content, compresslevel=6)
+                    response["Content-Encoding"] = "gzip"
             ttl = getattr(response, "cache_ttl", PAGE_TIMEOUT)
             if shared and ttl > 0:
-                headers = {
-                    name: response[name]
-                    for name in ("Content-Type", "Content-Disposition", "Cache-Control")
-                    if response.has_header(name)
-                }
+                headers = {name: response[name] for name in KEPT_HEADERS
+                           if response.has_header(name)}
                 put_page(key, (response.content, headers), len(response.content), ttl)
         return response
 
     return require_safe(condition(etag_func=etag, last_modified_func=_last_modified)(cached))
+
+
+def dashboard_page(view=None, *, query: dict | None = None):
+    """Serve the view from the shared cache while the dashboard's version is unchanged.
+
+    Anonymous visitors share the cached copy; a visitor with a session (staff) or with flash
+    messages waiting always gets a fresh render, so no per-user content is ever cached. ETag
+    and Last-Modified let browsers and proxies revalidate for free. As with ``public_page``,
+    ``query`` names the parameters the page understands; any other keeps the page out of the
+    cache, and so does ``response.cache_ttl = 0``. The version comes from the database when
+    Redis is away, so the copies this process keeps stay right without it.
+    """
+    if view is None:
+        return lambda view: dashboard_page(view, query=query)
+    return _cached_page(view, query=query, open_data=False)
+
+
+def open_data_file(view):
+    """``dashboard_page`` for the open-data files: also compressed (gzip) for clients that
+    accept it, and readable from any origin (CORS)."""
+    return _cached_page(view, query=None, open_data=True)
 
 
 def _published_indicators():
@@ -103,6 +131,11 @@ def _published_indicators():
         .select_related("domain", "summary")
         .order_by("domain__order", "domain__name", "order", "name")
     )
+
+
+def _described_indicators():
+    """Published indicators with what their metadata reads (domain, sources). Two queries."""
+    return list(_published_indicators().prefetch_related("remote_sources"))
 
 
 def _group_by_domain(domains, indicators):
@@ -257,8 +290,22 @@ def municipality(request, slug):
 # Open data ---------------------------------------------------------------------------------------
 
 
+def _metadata(indicator) -> dict:
+    """Return the dataset metadata every download carries (reads the prefetched sources)."""
+    updated = indicator.data_updated_at
+    return {
+        "licence": indicator.licence_text,
+        "licence_url": indicator.licence_url,
+        "citation": " ".join(indicator.citations()),
+        "source_url": indicator.source_url,
+        "last_updated": timezone.localdate(updated).isoformat() if updated else "",
+        "next_release": indicator.next_release.isoformat() if indicator.next_release else "",
+    }
+
+
 def _data_rows(indicators):
     """Yield one dict per observation of the given indicators, in stable column order."""
+    described = {indicator.pk: _metadata(indicator) for indicator in indicators}
     observations = (
         Observation.objects.filter(indicator__in=indicators)
         .select_related("indicator__domain", "geography")
@@ -267,6 +314,7 @@ def _data_rows(indicators):
     )
     for obs in observations.iterator(chunk_size=5000):
         ind = obs.indicator
+        meta = described[ind.pk]
         yield {
             "indicator": ind.slug,
             "indicator_name": ind.name,
@@ -284,6 +332,10 @@ def _data_rows(indicators):
             "ci_high": obs.ci_high,
             "note": obs.note,
             "sample_data": ind.is_sample,
+            "licence": meta["licence"],
+            "citation": meta["citation"],
+            "source_url": meta["source_url"],
+            "last_updated": meta["last_updated"],
         }
 
 
@@ -297,6 +349,7 @@ def _csv(filename, rows) -> HttpResponse:
         writer.writerow([escape_cell(row[name]) for name in DATA_COLUMNS])
     response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Link"] = f'<{reverse("indicators:datapackage")}>; rel="describedby"'
     return response
 
 
@@ -321,7 +374,10 @@ def _json(filename, indicators, rows) -> HttpResponse:
             "note": row["note"],
         })
     payload = {
-        "licence": _("Open data from the Halton Community Safety and Well-Being dashboard."),
+        "licence": _("Open data from the Halton Community Safety and Well-Being dashboard. "
+                     "Each indicator states the licence its publisher gives it."),
+        "catalogue": reverse("data_json"),
+        "data_package": reverse("indicators:datapackage"),
         "statuses": dict(Observation.Status.choices),
         "indicators": [
             {
@@ -336,6 +392,10 @@ def _json(filename, indicators, rows) -> HttpResponse:
                 "source_name": ind.source_name,
                 "source_url": ind.source_url,
                 "notes": ind.notes,
+                **{key: value or None for key, value in _metadata(ind).items()
+                   if key != "source_url"},
+                "citation": ind.citations(),
+                "how_updated": ind.how_updated or None,
                 "sample_data": ind.is_sample,
                 "observations": by_indicator.get(ind.slug, []),
             }
@@ -350,22 +410,51 @@ def _json(filename, indicators, rows) -> HttpResponse:
     return response
 
 
-@dashboard_page
+@open_data_file
 def indicator_data(request, slug, fmt):
-    """Download one published indicator's observations as CSV or JSON. Two queries."""
-    indicator = get_object_or_404(Indicator.objects.published().select_related("domain"),
-                                  slug=slug)
+    """Download one published indicator's observations as CSV or JSON. Three queries."""
+    indicator = get_object_or_404(
+        Indicator.objects.published().select_related("domain").prefetch_related(
+            "remote_sources"), slug=slug)
     rows = _data_rows([indicator])
     if fmt == "csv":
         return _csv(f"{indicator.slug}.csv", rows)
     return _json(f"{indicator.slug}.json", [indicator], rows)
 
 
-@dashboard_page
+@open_data_file
 def dataset(request, fmt):
-    """Download every published indicator's observations as CSV or JSON. Two queries."""
-    indicators = list(_published_indicators())
+    """Download every published indicator's observations as CSV or JSON. Three queries."""
+    indicators = _described_indicators()
     rows = _data_rows(indicators)
     if fmt == "csv":
         return _csv("halton-cswb-indicators.csv", rows)
     return _json("halton-cswb-indicators.json", indicators, rows)
+
+
+def _json_document(payload, content_type="application/json") -> HttpResponse:
+    return HttpResponse(json.dumps(payload, ensure_ascii=False, indent=1),
+                        content_type=f"{content_type}; charset=utf-8")
+
+
+@open_data_file
+def data_json(request):
+    """The DCAT-US 1.1 catalogue that CKAN's harvesters and ArcGIS Hub read. Three queries."""
+    return _json_document(dcat_catalog(_described_indicators()))
+
+
+@open_data_file
+def datapackage(request):
+    """The Frictionless data package describing the CSV files. Four queries."""
+    return _json_document(data_package(_described_indicators()))
+
+
+@dashboard_page
+def data_dictionary(request):
+    """Explain every column of the open data, its type and its allowed values."""
+    return render(request, "indicators/data_dictionary.html", {
+        "columns": columns(),
+        "statuses": Observation.Status.choices,
+        "units": Indicator.Unit.choices,
+        "geographies": list(Geography.objects.all()),
+    })
