@@ -339,6 +339,11 @@ class IndicatorSummary(models.Model):
         _("latest value per geography"), default=dict, blank=True,
         help_text=_("Geography slug to its latest period, value and status."),
     )
+    sparkline = models.JSONField(
+        _("recent regional series"), default=list, blank=True,
+        help_text=_("The region's last periods with a value, as [year, value] pairs (the year "
+                    "a span's midpoint), for the overview's small trend line."),
+    )
     computed_at = models.DateTimeField(_("computed"), null=True, blank=True)
     error = models.TextField(_("error in the last refresh"), blank=True)
 

@@ -56,8 +56,10 @@ TREND_PERIODS = 5
 MIN_TREND_POINTS = 3
 SUMMARY_FIELDS = [
     "region_period", "region_value", "region_status", "province_period", "province_value",
-    "comparison", "trend", "trend_periods", "latest", "computed_at", "error",
+    "comparison", "trend", "trend_periods", "latest", "sparkline", "computed_at", "error",
 ]
+# Periods the overview's small trend line spans.
+SPARKLINE_PERIODS = 10
 
 
 # Summaries ---------------------------------------------------------------------------------------
@@ -164,6 +166,8 @@ def summarize(direction: str, series: dict[int, list[Point]], geographies: dict[
         "trend": trend_word,
         "trend_periods": span,
         "latest": latest,
+        "sparkline": [[(p.start + p.end) / 2, float(p.value)]
+                      for p in with_value[-SPARKLINE_PERIODS:]],
         "computed_at": now,
         "error": "",
     }

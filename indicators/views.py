@@ -205,9 +205,24 @@ def _series_table(indicator, geographies, observations):
             obs.geography_id
         ] = obs
     rows = []
-    for (_end, _start, label), by_geo in sorted(periods.items()):
-        rows.append({"period": label, "cells": [by_geo.get(g.pk) for g in geographies]})
+    for (end, start, label), by_geo in sorted(periods.items()):
+        rows.append({"period": label, "x": (start + end) / 2,
+                     "cells": [by_geo.get(g.pk) for g in geographies]})
     return rows
+
+
+def _latest_comparison(geographies, observations):
+    """Return the latest period with a figure and, for the four municipalities, the region and
+    Ontario in that order, each place's observation for it (or None)."""
+    with_value = [obs for obs in observations if obs.value is not None]
+    if not with_value:
+        return "", []
+    latest = max(with_value, key=lambda obs: (obs.period_end, obs.period_start))
+    level_order = {Geography.Level.MUNICIPALITY: 0, Geography.Level.REGION: 1,
+                   Geography.Level.PROVINCE: 2}
+    places = sorted(geographies, key=lambda g: (level_order.get(g.level, 3), g.name))
+    found = {obs.geography_id: obs for obs in observations if obs.period == latest.period}
+    return latest.period, [(place, found.get(place.pk)) for place in places]
 
 
 def _chart_data(indicator, geographies, rows):
@@ -218,6 +233,9 @@ def _chart_data(indicator, geographies, rows):
         "unit": indicator.get_unit_display(),
         "decimals": indicator.decimals,
         "periods": [row["period"] for row in rows],
+        # Each period at its place in time (a span at its middle), so the chart spaces years
+        # by time: 2013 to 2019 is six times wider than 2019 to 2020.
+        "x": [row["x"] for row in rows],
         "series": [
             {"label": geo.name, "level": geo.level,
              "values": [number(row["cells"][i]) for row in rows]}
@@ -246,7 +264,13 @@ def indicator(request, slug):
     present = {obs.geography_id for obs in observations}
     shown = [g for g in geographies if g.pk in present]
     rows = _series_table(indicator, shown, observations)
+    latest_period, comparison = _latest_comparison(geographies, observations)
     return render(request, "indicators/indicator.html", {
+        "latest_period": latest_period,
+        "single": [(place, obs) for place, obs in zip(shown, rows[0]["cells"], strict=True)
+                   if obs] if len(rows) == 1 else [],
+        "comparison_rows": comparison,
+        "bars": [(place.name, obs.value if obs else None) for place, obs in comparison],
         "indicator": indicator,
         "summary": getattr(indicator, "summary", None),
         "geographies": shown,

@@ -72,6 +72,7 @@ PAGES = [
     ("indicators:indicator",
      lambda d: reverse("indicators:indicator", args=["sample-median-household-income"])),
     ("indicators:municipality", lambda d: reverse("indicators:municipality", args=["oakville"])),
+    ("indicators:data_dictionary", lambda d: reverse("indicators:data_dictionary")),
     # Grants
     ("grants:index", lambda d: reverse("grants:index")),
     ("grants:apply", lambda d: reverse("grants:apply", args=[d["open_round"].slug])),
@@ -104,6 +105,10 @@ NOT_PAGES = {
     "indicators:indicator_json": "data download",
     "indicators:dataset_csv": "data download",
     "indicators:dataset_json": "data download",
+    "indicators:datapackage": "open-data metadata (JSON), validated in test_catalogue",
+    "data_json": "open-data catalogue (DCAT-US JSON), checked in test_catalogue",
+    "robots_txt": "for crawlers (plain text)",
+    "sitemap": "for crawlers (XML)",
     "grants:funded_csv": "data download",
     "grants:withdraw": "answers POST only",
     "grants:attachment": "a file, for staff",

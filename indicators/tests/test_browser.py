@@ -62,3 +62,18 @@ def test_the_dashboard_reads_on_a_phone(page, loaded, assert_accessible):
     page.goto("/dashboard/indicators/sample-youth-feel-safe/")
     assert page.locator("#series-table").is_visible()
     assert_accessible(page)
+
+
+def test_the_charts_draw_under_the_content_security_policy(page, loaded):
+    """Chart.js and the sparklines draw with no inline script or style refused."""
+    refused = []
+    page.on("console", lambda message: refused.append(message.text)
+            if "Content Security Policy" in message.text else None)
+    page.goto("/dashboard/")
+    assert page.locator("svg.sparkline").count() >= 6
+    page.goto("/dashboard/indicators/sample-food-insecurity/")
+    assert page.locator("#indicator-chart-figure").is_visible()
+    assert page.locator("svg.bar-chart rect").count() == 6
+    page.goto("/dashboard/indicators/low-income-measure/")
+    assert page.locator("#single-figure").is_visible()
+    assert refused == []

@@ -26,7 +26,8 @@
     var style = styles[index % styles.length];
     return {
       label: series.label,
-      data: series.values,
+      // Each point at its place in time, so uneven gaps between years show as such.
+      data: series.values.map(function (value, i) { return { x: data.x[i], y: value }; }),
       borderColor: style.color,
       backgroundColor: style.color,
       borderDash: style.dash,
@@ -39,7 +40,7 @@
   figure.hidden = false;
   new window.Chart(canvas, {
     type: "line",
-    data: { labels: data.periods, datasets: datasets },
+    data: { datasets: datasets },
     options: {
       maintainAspectRatio: false,
       animation: false,
@@ -48,6 +49,9 @@
         legend: { labels: { usePointStyle: true } },
         tooltip: {
           callbacks: {
+            title: function (items) {
+              return items.length ? data.periods[items[0].dataIndex] : "";
+            },
             label: function (context) {
               if (context.parsed.y === null) {
                 return context.dataset.label + ": —";
@@ -58,6 +62,13 @@
         }
       },
       scales: {
+        x: {
+          type: "linear",
+          ticks: {
+            stepSize: 1,
+            callback: function (value) { return Number.isInteger(value) ? String(value) : ""; }
+          }
+        },
         y: {
           title: { display: true, text: data.unit },
           ticks: { callback: function (value) { return formatter.format(value); } }
