@@ -53,6 +53,7 @@ up: $(VENV)/.installed
 # Load and speed benchmark of the whole stack (PostgreSQL and Redis must answer); see PERFORMANCE.md.
 bench: $(VENV)/.dev-installed
 	$(PY) bench/run.py
+	$(PY) bench/statcan_bench.py
 
 clean:
 	rm -rf $(VENV) var

@@ -62,7 +62,7 @@ EXPECTED = {
     "indicators.indicator": {"admin": "vcadie", "steward": "vcadie"},
     "indicators.indicatorsummary": {"admin": "v", "steward": "v"},
     "indicators.observation": {"admin": "vcadie", "steward": "vcadie"},
-    "indicators.remotesource": {"admin": "va", "steward": "va"},  # none configured yet
+    "indicators.remotesource": {"admin": "vcad", "steward": "vcad"},
     "issues.issue": {"admin": "vcd", "triage": "vc"},
     "issues.signpost": {"admin": "vcad", "triage": "vcad"},
     "issues.topicroute": {"admin": "vcad", "triage": "vcad"},

@@ -2,33 +2,30 @@
 name ("Crime severity index"), by the beginning of its name ("Halton Region*"), or by its
 classification code ("code:3524"). A leaf module: no models, no HTTP."""
 
-from dataclasses import dataclass
-
 
 def _norm(text) -> str:
     return " ".join(str(text or "").split()).casefold()
 
 
-@dataclass(frozen=True)
 class MemberSpec:
-    text: str
+    """One member named by a source; parsed once, then matched against many members."""
 
-    @property
-    def code(self) -> str | None:
-        return self.text.strip()[5:].strip() if self.text.strip().lower().startswith(
-            "code:") else None
+    __slots__ = ("code", "name", "prefix", "text")
 
-    @property
-    def prefix(self) -> str | None:
-        text = self.text.strip()
-        return _norm(text[:-1]) if text.endswith("*") and self.code is None else None
+    def __init__(self, text: str):
+        self.text = str(text)
+        stripped = self.text.strip()
+        self.code = stripped[5:].strip() if stripped.lower().startswith("code:") else None
+        self.prefix = _norm(stripped[:-1]) if stripped.endswith("*") and self.code is None else (
+            None)
+        self.name = _norm(stripped)
 
     def matches(self, name: str, code: str = "") -> bool:
         if self.code is not None:
             return str(code or "").strip() == self.code
         if self.prefix is not None:
             return _norm(name).startswith(self.prefix)
-        return _norm(name) == _norm(self.text)
+        return _norm(name) == self.name
 
     def __str__(self):
         return self.text
