@@ -271,9 +271,18 @@ def check_stored(series: list[SourceSeries], metadata: dict) -> None:
 # The run ---------------------------------------------------------------------------------------
 
 
+# An answer whose pieces are not what the guide documents (a list where an object should be,
+# a missing key) fails the source it belongs to, never the whole run.
+SHAPE_ERRORS = (KeyError, TypeError, AttributeError, ValueError)
+
+
 def _fail(work: _Work, exc: Exception) -> None:
     status = "waiting" if isinstance(exc, SourceWaiting | WdsRetryLater) else "failed"
-    work.outcome = Outcome(work.source, status, str(exc))
+    message = str(exc)
+    if isinstance(exc, SHAPE_ERRORS):
+        message = _("Statistics Canada's answer is not in the documented shape (%(error)s).") % {
+            "error": f"{type(exc).__name__}: {exc}"}
+    work.outcome = Outcome(work.source, status, message)
 
 
 def _answer_error(answer: Answer, what: str) -> SourceFailed:
@@ -473,6 +482,8 @@ def wds_sources_fetch(sources: list[RemoteSource], *, client: WdsClient | None =
             elif not answer.ok:
                 _fail(work, _answer_error(answer, _("Table %(table)s")
                                           % {"table": work.source.table_number}))
+            elif not isinstance(answer.obj, dict):
+                _fail(work, TypeError(_("the table's metadata is not an object")))
             else:
                 work.metadata = answer.obj
                 work.release = parse_release(answer.obj.get("releaseTime"))
@@ -493,7 +504,7 @@ def wds_sources_fetch(sources: list[RemoteSource], *, client: WdsClient | None =
                 work.outcome = Outcome(work.source, "unchanged", _(
                     "unchanged (table released %(when)s)")
                     % {"when": work.release.astimezone(STATCAN_TZ).strftime("%Y-%m-%d %H:%M")})
-        except SourceFailed as exc:
+        except (SourceFailed, *SHAPE_ERRORS) as exc:
             _fail(work, exc)
 
     # First fetches: the vector of each new cell, in one batched request.
@@ -512,8 +523,12 @@ def wds_sources_fetch(sources: list[RemoteSource], *, client: WdsClient | None =
                 _fail(work, _answer_error(answer, _("Series %(coord)s")
                                           % {"coord": series.coordinate}))
                 continue
-            series.vector_id = int(answer.obj.get("vectorId") or 0)
-            series.title = str(answer.obj.get("SeriesTitleEn") or "")[:500]
+            try:
+                series.vector_id = int(answer.obj.get("vectorId") or 0)
+                series.title = str(answer.obj.get("SeriesTitleEn") or "")[:500]
+            except SHAPE_ERRORS as exc:
+                _fail(work, exc)
+                continue
             if not series.vector_id:
                 _fail(work, SourceFailed(_("Statistics Canada gave no vector for %(coord)s.")
                                          % {"coord": series.coordinate}))
@@ -536,8 +551,8 @@ def wds_sources_fetch(sources: list[RemoteSource], *, client: WdsClient | None =
             if not answer.ok:
                 _fail(work, _answer_error(answer, _("Vector v%(v)s") % {"v": vector}))
                 continue
-            got = answer.obj.get("vectorId")
-            if got is not None and int(got) != vector:
+            got = answer.obj.get("vectorId") if isinstance(answer.obj, dict) else "?"
+            if got is not None and str(got) != str(vector):
                 _fail(work, SourceFailed(_("Asked for vector v%(asked)s, got v%(got)s.")
                                          % {"asked": vector, "got": got}))
                 continue
@@ -549,7 +564,7 @@ def wds_sources_fetch(sources: list[RemoteSource], *, client: WdsClient | None =
                     work.outcome = _write_series_rows(work, points.get(id(work), {}))
                 else:
                     work.outcome = _fetch_table(work, client)
-            except (SourceFailed, WdsError) as exc:
+            except (SourceFailed, WdsError, *SHAPE_ERRORS) as exc:
                 _fail(work, exc)
         _finish(work)
     return [work.outcome for work in works]

@@ -13,7 +13,6 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -168,25 +167,6 @@ class WdsClient:
         return self._post_each("getDataFromVectorsAndLatestNPeriods", [
             {"vectorId": vector, "latestN": latest} for vector, latest in requests
         ])
-
-    def cells_latest(self, requests: list[tuple[int, str, int]]) -> list[Answer]:
-        """Return the latest N data points of each (productId, coordinate, N)."""
-        return self._post_each("getDataFromCubePidCoordAndLatestNPeriods", [
-            {"productId": pid, "coordinate": coordinate, "latestN": latest}
-            for pid, coordinate, latest in requests
-        ])
-
-    def changed_cubes(self, day: date) -> list[tuple[int, str]]:
-        """Return (productId, releaseTime) of the tables released on ``day``."""
-        result = self._call(f"getChangedCubeList/{day.isoformat()}")
-        answer = Answer.parse(result)
-        if not answer.ok:
-            raise WdsError(answer.message)
-        items = answer.obj if isinstance(answer.obj, list) else []
-        # The guide's example nests the list once more; accept both.
-        flat = [x for item in items for x in (item if isinstance(item, list) else [item])]
-        return [(int(x["productId"]), str(x.get("releaseTime", ""))) for x in flat
-                if isinstance(x, dict) and "productId" in x]
 
     def full_table_url(self, product_id: int) -> str:
         """Return the address of the table's CSV ZIP (English)."""

@@ -390,3 +390,12 @@ def test_requests_are_throttled_through_the_shared_limit():
     with pytest.raises(Slept) as slept:
         wait_turn(limit, "k", sleep=sleep)
     assert 0 < slept.value.args[0] <= 60.01
+
+
+def test_an_answer_in_another_shape_fails_that_source_alone(two_sources, csi, wds):
+    wds.tables[PROVINCES].cells["16.1.0.0.0.0.0.0.0.0"] = (161, [{"refPer": None}])
+    wds.tables[POLICE].dimensions[1] = ("Statistics", "not a list of members")
+    outcomes = services.sources_fetch_all()
+    assert [o.status for o in outcomes] == ["failed", "failed"]
+    assert "not in the documented shape" in outcomes[0].message
+    assert not csi.observations.exists()

@@ -1,7 +1,7 @@
 """A stand-in for Statistics Canada's Web Data Service, on a local port, for tests and the bench.
 
 It answers in the shapes of the WDS user guide (getCubeMetadata, getSeriesInfoFromCubePidCoord,
-getDataFromVectorsAndLatestNPeriods, getFullTableDownloadCSV, getChangedCubeList): a POST body is
+getDataFromVectorsAndLatestNPeriods, getFullTableDownloadCSV): a POST body is
 an array of requests and the answer an array of ``{"status", "object"}``, one per request. Tables
 are built in Python (``table``), so a test can rename a member or fail one vector and see what the
 portal does; ``faults`` makes a method answer 409, something that is not JSON, or wait.
@@ -151,7 +151,6 @@ class FakeWds:
             "getCubeMetadata": self._metadata,
             "getSeriesInfoFromCubePidCoord": self._series_info,
             "getDataFromVectorsAndLatestNPeriods": self._vectors,
-            "getDataFromCubePidCoordAndLatestNPeriods": self._coords,
         }
         if method in handlers:
             if not isinstance(body, list):
@@ -165,13 +164,6 @@ class FakeWds:
                     {"status": "FAILED", "object": {"responseStatusCode": 5}}).encode())
             return handler._send(200, json.dumps(
                 {"status": "SUCCESS", "object": f"{self.base}/zip/{pid}/{pid}-eng.zip"}).encode())
-        if method == "getChangedCubeList":
-            day = path.split("/")[1]
-            changed = [{"responseStatusCode": 0, "productId": t.product_id,
-                        "releaseTime": t.release}
-                       for t in self.tables.values() if t.release.startswith(day)]
-            return handler._send(200, json.dumps({"status": "SUCCESS",
-                                                  "object": changed}).encode())
         return handler._send(404, b"Not found", "text/plain")
 
     @staticmethod
@@ -216,13 +208,6 @@ class FakeWds:
                 if vector_id == vector:
                     return self._data(table, coordinate, vector_id, points, item.get("latestN"))
         return self._failed(4)
-
-    def _coords(self, item):
-        table = self.tables.get(int(item.get("productId", 0)))
-        cell = table and table.cells.get(item.get("coordinate"))
-        if cell is None:
-            return self._failed(2)
-        return self._data(table, item["coordinate"], cell[0], cell[1], item.get("latestN"))
 
 
 # Full-table CSV ----------------------------------------------------------------------------------
