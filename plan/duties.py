@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from plan.models import (
     CommitteeSeat,
     Consultation,
+    DatePrecision,
     PlanVersion,
     ProgressReport,
     committee_coverage,
@@ -78,6 +79,10 @@ def report_due(year: int) -> datetime.date:
 
 def _day(value) -> str:
     return date_format(value, "j F Y")
+
+
+def _in(value, precision) -> str:
+    return date_format(value, "F Y" if precision == DatePrecision.MONTH else "Y")
 
 
 def deadlines(plan: PlanVersion, today: datetime.date) -> list[Deadline]:
@@ -160,7 +165,21 @@ def duties(plan: PlanVersion, today: datetime.date) -> list[Duty]:
 
     if plan.adopted_on:
         deadline = plan.publication_deadline
-        if plan.published_on:
+        if plan.published_on and plan.date_precision != DatePrecision.DAY:
+            # Only the month (or year) is on record: within one month is always within 30 days.
+            same_month = (plan.published_on.year, plan.published_on.month) == (
+                plan.adopted_on.year, plan.adopted_on.month)
+            known = plan.date_precision == DatePrecision.MONTH and same_month
+            state = DutyState.MET if known else DutyState.NOT_MET
+            evidence = [_("Adopted %(adopted)s, published %(published)s; only the %(unit)s is "
+                          "on record.") % {
+                "adopted": _in(plan.adopted_on, plan.date_precision),
+                "published": _in(plan.published_on, plan.date_precision),
+                "unit": _("month") if plan.date_precision == DatePrecision.MONTH else _("year")}]
+            if not known:
+                evidence.append(_("Enter the exact dates to show that the plan went online "
+                                  "within 30 days."))
+        elif plan.published_on:
             on_time = plan.published_on <= deadline
             state = DutyState.MET if on_time else DutyState.NOT_MET
             evidence = [_("Adopted %(adopted)s, published %(published)s (%(days)s days later).")

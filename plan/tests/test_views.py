@@ -105,3 +105,14 @@ def test_pages_need_an_adopted_plan(client, db, name):
 def test_the_pages_accept_only_safe_methods(client, known_plan):
     for name in ("plan:index", "plan:committee", "plan:consultations"):
         assert client.post(reverse(name)).status_code == 405
+
+
+def test_only_administrators_preview_a_draft_report(client, role_users, known_plan):
+    from plan.tests.factories import ProgressReportFactory
+
+    report = ProgressReportFactory(plan=known_plan, data={"totals": {}})
+    url = reverse("plan:report_preview", args=[report.pk])
+    assert client.get(url).status_code == 404
+    for name, user in role_users.items():
+        client.force_login(user)
+        assert (client.get(url).status_code == 200) == (name == "admin"), name
