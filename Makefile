@@ -35,6 +35,7 @@ run: reference
 
 lint: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache --no-logo
 
 test: lint
 	$(PY) manage.py makemigrations --check --dry-run > /dev/null || \

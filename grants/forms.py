@@ -4,6 +4,7 @@ from pathlib import Path
 import magic
 from django import forms
 from django.contrib.auth import get_user_model
+from django.core.validators import MaxValueValidator
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
@@ -12,6 +13,7 @@ from cswb.lib.forms import HumanCheckMixin
 from grants.models import MAX_ATTACHMENTS, ZERO, Application, BudgetCategory
 from indicators.models import Geography
 
+OLDEST_AGE = 120
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -196,7 +198,11 @@ class ApplicationForm(HumanCheckMixin, forms.ModelForm):
         amount.max_digits, amount.decimal_places = 12, 2
         for name in ("amount_requested", "age_min", "age_max"):
             self.fields[name].widget.attrs["inputmode"] = "decimal" if name[0] == "a" else "numeric"
-        self.fields["age_min"].max_value = self.fields["age_max"].max_value = 120
+        for name in ("age_min", "age_max"):
+            # Setting max_value after the field is built adds no validator: add it too.
+            self.fields[name].max_value = OLDEST_AGE
+            self.fields[name].validators.append(MaxValueValidator(OLDEST_AGE))
+            self.fields[name].widget.attrs["max"] = OLDEST_AGE
         for category, label in BudgetCategory.choices:
             for year in (1, 2):
                 self.fields[budget_field_name(category, year)] = forms.DecimalField(

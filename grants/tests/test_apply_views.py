@@ -132,6 +132,8 @@ def _errors(response):
         ({"declare_privacy": None}, "declare_privacy", "Tick this declaration"),
         ({"duration_years": "3"}, "duration_years", "Select a valid choice"),
         ({"age_min": "20", "age_max": "12"}, "age_max", "at least the youngest"),
+        ({"age_max": "500"}, "age_max", "less than or equal to 120"),
+        ({"age_min": "121"}, "age_min", "less than or equal to 120"),
         ({"contact_email": "not-an-email"}, "contact_email", "valid email"),
         ({"program_title": ""}, "program_title", "Fill this in to submit"),
         ({"municipalities": []}, "municipalities", "Choose at least one"),
