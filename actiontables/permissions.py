@@ -5,7 +5,7 @@ the ``can_*`` functions add the object-level rule: an action-table lead keeps th
 progress updates of the tables their organization leads, and nothing else.
 """
 
-from cswb.accounts.roles import Role
+from cswb.accounts.roles import Role, has_role
 
 ROLE_PERMISSIONS = {
     Role.ACTION_TABLE_LEAD: [
@@ -24,18 +24,14 @@ ROLE_PERMISSIONS = {
 }
 
 
-def _has_role(user, role) -> bool:
-    return bool(user.is_authenticated and user.is_staff and user.has_role(role))
-
-
 def is_manager(user) -> bool:
     """Return True for superusers and CSWB administrators, who run the whole app."""
-    return _has_role(user, Role.ADMINISTRATOR)
+    return has_role(user, Role.ADMINISTRATOR)
 
 
 def lead_table_ids(user) -> frozenset[int]:
     """Return the ids of the tables a lead user may keep; one query, cached on the user."""
-    if not _has_role(user, Role.ACTION_TABLE_LEAD):
+    if not has_role(user, Role.ACTION_TABLE_LEAD):
         return frozenset()
     if not hasattr(user, "_actiontables_lead_ids"):
         from actiontables.models import ActionTableLead
@@ -54,17 +50,17 @@ def is_table_lead(user, table) -> bool:
 
 def can_view_all_tables(user) -> bool:
     """Return True for administrators and triage staff, who see every table in the admin."""
-    return is_manager(user) or _has_role(user, Role.ISSUE_TRIAGE)
+    return is_manager(user) or has_role(user, Role.ISSUE_TRIAGE)
 
 
 def can_view_tables_admin(user) -> bool:
     """Return True when the user may open the action-table list in the admin."""
-    return is_manager(user) or _has_role(user, Role.ISSUE_TRIAGE) or bool(lead_table_ids(user))
+    return is_manager(user) or has_role(user, Role.ISSUE_TRIAGE) or bool(lead_table_ids(user))
 
 
 def can_view_table(user, table) -> bool:
     """Return True when the user may see ``table`` in the admin (and a forming table's page)."""
-    return is_manager(user) or _has_role(user, Role.ISSUE_TRIAGE) or is_table_lead(user, table)
+    return is_manager(user) or has_role(user, Role.ISSUE_TRIAGE) or is_table_lead(user, table)
 
 
 def can_change_table(user, table) -> bool:

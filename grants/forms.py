@@ -478,7 +478,7 @@ class AssignForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["reviewer"].queryset = (
             get_user_model()
-            .objects.filter(is_active=True, groups__name=Role.GRANT_REVIEWER.value)
+            .objects.filter(is_active=True, is_staff=True, groups__name=Role.GRANT_REVIEWER.value)
             .exclude(grant_reviews__application=application)
             .order_by("last_name", "username")
             .distinct()

@@ -233,7 +233,7 @@ class ApplicationQuerySet(models.QuerySet):
 
         if permissions.is_grant_staff(user):
             return self
-        if user.is_active and user.has_role(permissions.Role.GRANT_REVIEWER):
+        if permissions.is_reviewer(user):
             return self.filter(
                 reviews__reviewer=user, reviews__conflict=Review.Conflict.NONE
             ).distinct()

@@ -6,7 +6,7 @@ assigned to them on which they declared no conflict, and nobody else sees any ap
 The applicant has no account: their signed private link is checked in the views.
 """
 
-from cswb.accounts.roles import Role
+from cswb.accounts.roles import Role, has_role
 from grants.workflow import ACTIVE_STATES, Actor, State, Transition
 
 ROLE_PERMISSIONS = {
@@ -42,15 +42,11 @@ ROLE_PERMISSIONS = {
 
 def is_grant_staff(user) -> bool:
     """Grant staff, and CSWB administrators, who may do everything."""
-    return bool(
-        user
-        and user.is_authenticated
-        and (user.has_role(Role.GRANT_STAFF) or user.has_role(Role.ADMINISTRATOR))
-    )
+    return has_role(user, Role.GRANT_STAFF, Role.ADMINISTRATOR)
 
 
 def is_reviewer(user) -> bool:
-    return bool(user and user.is_authenticated and user.has_role(Role.GRANT_REVIEWER))
+    return has_role(user, Role.GRANT_REVIEWER)
 
 
 def _review_of(user, application):

@@ -5,7 +5,7 @@ run imports and refreshes. Administrators may do everything. Every other role se
 this app in the admin (the public dashboard needs no account).
 """
 
-from cswb.accounts.roles import Role
+from cswb.accounts.roles import Role, has_role
 
 _MANAGED = ["domain", "indicator", "observation", "remotesource"]
 
@@ -24,13 +24,9 @@ ROLE_PERMISSIONS = {
 }
 
 
-def _has_role(user, role) -> bool:
-    return bool(user.is_authenticated and user.is_active and user.is_staff and user.has_role(role))
-
-
 def can_manage_indicators(user, obj=None) -> bool:
     """Return True for data stewards and administrators (and superusers)."""
-    return _has_role(user, Role.DATA_STEWARD) or _has_role(user, Role.ADMINISTRATOR)
+    return has_role(user, Role.DATA_STEWARD, Role.ADMINISTRATOR)
 
 
 def can_import_data(user, obj=None) -> bool:

@@ -20,9 +20,9 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from actiontables.models import ActionTable
 from cswb.accounts.roles import Role
 from cswb.lib.exports import csv_response
+from cswb.lib.workflow_admin import WorkflowAdminMixin
 from cswb.outbox.models import Message
 from indicators.models import Geography
 from issues import intake, permissions, selectors, services, workflow
@@ -130,28 +130,8 @@ class AssignActionForm(ActionForm):
 
 
 class IssueTriageForm(forms.ModelForm):
-    """The triage form: assignment is a model field, the rest are actions on the issue."""
+    """Who handles the issue, and internal notes; the status moves by the workflow's buttons."""
 
-    transition = forms.ChoiceField(
-        label=_("Change the status"), required=False,
-        help_text=_("Only the steps the workflow allows from the current status are listed."),
-    )
-    refer_to = forms.ModelChoiceField(
-        label=_("Refer to action table"),
-        queryset=ActionTable.objects.all(),
-        required=False,
-        help_text=_("Needed for “Refer to an action table”; its contacts are emailed."),
-    )
-    public_response = forms.CharField(
-        label=_("Public response"),
-        required=False,
-        max_length=4000,
-        widget=forms.Textarea(attrs={"rows": 5}),
-        help_text=_(
-            "Shown on the resident's private page and emailed to them if they gave an address. "
-            "Needed for “Respond to the resident”; optional when closing."
-        ),
-    )
     internal_note = forms.CharField(
         label=_("Internal note"),
         required=False,
@@ -159,8 +139,6 @@ class IssueTriageForm(forms.ModelForm):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Seen by triage staff only, never by the resident."),
     )
-
-    user = None
 
     class Meta:
         model = Issue
@@ -170,32 +148,14 @@ class IssueTriageForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if "assigned_to" in self.fields:
             self.fields["assigned_to"].queryset = triage_users()
-        state = self.instance.status if self.instance.pk else workflow.State.NEW
-        self.fields["transition"].choices = [("", _("Keep the status"))] + [
-            (t.name, t.label) for t in workflow.transitions_for(state, self.user)
-        ]
+            self.fields["assigned_to"].label_from_instance = _person
 
-    def clean(self):
-        cleaned = super().clean()
-        name = cleaned.get("transition")
-        transition = workflow.get_transition(self.instance.status, name) if name else None
-        if transition and transition.needs_action_table and not (
-            cleaned.get("refer_to") or self.instance.action_table
-        ):
-            self.add_error("refer_to", _("Choose the action table to refer the issue to."))
-        if transition and transition.needs_response and not cleaned.get("public_response"):
-            self.add_error("public_response", _("Write the response to the resident."))
-        if cleaned.get("public_response") and not transition:
-            self.add_error(
-                "transition",
-                _("A public response is sent with a status change: choose “Respond to the "
-                  "resident” or “Close”."),
-            )
-        if cleaned.get("refer_to") and not (transition and transition.needs_action_table):
-            self.add_error(
-                "transition", _("To refer the issue, choose “Refer to an action table”.")
-            )
-        return cleaned
+    def clean_internal_note(self):
+        return self.cleaned_data["internal_note"].strip()
+
+
+def _person(user) -> str:
+    return user.get_full_name() or user.get_username()
 
 
 class IssueEventInline(admin.TabularInline):
@@ -230,8 +190,10 @@ class TriagePermissionsMixin:
 
 
 @admin.register(Issue)
-class IssueAdmin(TriagePermissionsMixin, admin.ModelAdmin):
+class IssueAdmin(WorkflowAdminMixin, TriagePermissionsMixin, admin.ModelAdmin):
+    workflow = workflow.WORKFLOW
     form = IssueTriageForm
+    change_form_template = "admin/issues/issue/change_form.html"
     action_form = AssignActionForm
     list_display = (
         "reference",
@@ -272,9 +234,7 @@ class IssueAdmin(TriagePermissionsMixin, admin.ModelAdmin):
             "assigned_to", "action_table", "first_response_at", "closed_at", "follow_link",
             "emails",
         ]}),
-        (_("Act on the issue"), {"fields": [
-            "transition", "refer_to", "public_response", "internal_note",
-        ]}),
+        (_("Notes"), {"fields": ["internal_note"]}),
     ]
 
     # Permissions ---------------------------------------------------------------------------
@@ -346,30 +306,14 @@ class IssueAdmin(TriagePermissionsMixin, admin.ModelAdmin):
 
     # The change form -------------------------------------------------------------------------
 
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change=change, **kwargs)
-        return type(form.__name__, (form,), {"user": request.user})
-
     def save_model(self, request, obj, form, change):
-        """Apply the triage form through the services; each records who and when."""
+        """Apply assignment and note through the services; each records who and when."""
         data = form.cleaned_data
-        try:
-            with transaction.atomic():
-                if "assigned_to" in form.changed_data:
-                    services.issue_assign(issue=obj, assignee=data["assigned_to"], by=request.user)
-                if data.get("internal_note"):
-                    services.issue_add_note(issue=obj, text=data["internal_note"], by=request.user)
-                if data.get("transition"):
-                    services.issue_transition(
-                        issue=obj,
-                        name=data["transition"],
-                        by=request.user,
-                        response=data.get("public_response", ""),
-                        action_table=data.get("refer_to"),
-                    )
-        except (PermissionDenied, ValidationError) as exc:
-            text = exc.messages[0] if isinstance(exc, ValidationError) else str(exc)
-            self.message_user(request, text, messages.ERROR)
+        with transaction.atomic():
+            if "assigned_to" in form.changed_data:
+                services.issue_assign(issue=obj, assignee=data["assigned_to"], by=request.user)
+            if data.get("internal_note"):
+                services.issue_add_note(issue=obj, text=data["internal_note"], by=request.user)
 
     # Bulk actions ------------------------------------------------------------------------------
 

@@ -3,9 +3,12 @@ import re
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from actiontables.models import ActionTable
 from cswb.lib.forms import HumanCheckMixin, LongTextField
+from cswb.lib.workflow import TransitionForm
 from indicators.models import Geography
 from issues.models import Topic
+from issues.workflow import referral_problem
 
 DESCRIPTION_MAX = 4000
 DESCRIPTION_MIN = 10
@@ -225,3 +228,59 @@ class LinkRequestForm(HumanCheckMixin, forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["email"].widget.attrs.pop("maxlength", None)
+
+
+# Staff forms: the inputs of the workflow's transitions (issues.workflow) -----------------------
+
+
+class TableChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, table):
+        emails = table.notification_emails()
+        if not emails:
+            return _("%(table)s (no contact yet: cannot receive referrals)") % {"table": table}
+        return _("%(table)s (emails %(emails)s)") % {"table": table, "emails": ", ".join(emails)}
+
+
+class RespondForm(TransitionForm):
+    response = forms.CharField(
+        label=_("Public response"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("Shown on the resident's private page, and emailed to them if they gave an "
+                    "address and agreed to be contacted."),
+        error_messages={"required": _("Write the response to the resident.")},
+    )
+
+
+class CloseForm(TransitionForm):
+    response = forms.CharField(
+        label=_("Public response (optional)"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("A last word shown on the resident's private page and in the email that "
+                    "tells them the issue is closed."),
+    )
+
+
+class ReferForm(TransitionForm):
+    action_table = TableChoiceField(
+        label=_("Refer to action table"),
+        queryset=None,
+        help_text=_("Sunset tables are not listed. The table's contacts are emailed the issue, "
+                    "without the resident's contact details."),
+        error_messages={"required": _("Choose the action table to refer the issue to.")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["action_table"].queryset = ActionTable.objects.exclude(
+            status=ActionTable.Status.SUNSET
+        ).order_by("name")
+
+    def clean_action_table(self):
+        table = self.cleaned_data["action_table"]
+        problem = referral_problem(table)
+        if problem:
+            raise forms.ValidationError(problem, code="table_cannot_receive")
+        return table

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cswb.lib import links
 from cswb.lib.models import YearCounter
+from cswb.lib.workflow import WorkflowEvent
 from issues.workflow import FINAL_STATES, OPEN_STATES, PUBLIC_DESCRIPTIONS, State
 
 FOLLOW_LINK_PURPOSE = "issue-follow"
@@ -258,7 +259,7 @@ class Issue(models.Model):
         )
 
 
-class IssueEvent(models.Model):
+class IssueEvent(WorkflowEvent):
     """Something that happened to an issue: who did it and when. Public events are responses."""
 
     class Kind(models.TextChoices):
@@ -273,18 +274,8 @@ class IssueEvent(models.Model):
         Issue, verbose_name=_("issue"), on_delete=models.CASCADE, related_name="events"
     )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("by"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    created_at = models.DateTimeField(_("when"), default=timezone.now)
     from_state = models.CharField(_("from"), max_length=12, choices=State, blank=True)
     to_state = models.CharField(_("to"), max_length=12, choices=State, blank=True)
-    text = models.TextField(_("text"), blank=True, max_length=4000)
     # Which table a referral went to, kept for the resident's timeline after a later referral.
     action_table = models.ForeignKey(
         "actiontables.ActionTable",
@@ -294,16 +285,10 @@ class IssueEvent(models.Model):
         blank=True,
         related_name="+",
     )
-    public = models.BooleanField(
-        _("shown to the resident"),
-        default=False,
-        help_text=_("Only public responses are shown on the resident's private page."),
-    )
 
-    class Meta:
+    class Meta(WorkflowEvent.Meta):
         verbose_name = _("issue event")
         verbose_name_plural = _("issue events")
-        ordering = ["created_at", "pk"]
         indexes = [
             models.Index(fields=["issue", "public", "created_at"], name="issues_event_public_idx"),
         ]

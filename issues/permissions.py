@@ -5,7 +5,7 @@ issue-triage role and CSWB administrators see them. Residents have no account; t
 private link is checked in the views.
 """
 
-from cswb.accounts.roles import Role
+from cswb.accounts.roles import Role, has_role
 
 ROLE_PERMISSIONS = {
     Role.ISSUE_TRIAGE: [
@@ -28,13 +28,9 @@ ROLE_PERMISSIONS = {
 }
 
 
-def _active(user) -> bool:
-    return bool(user and user.is_authenticated and user.is_active)
-
-
 def is_triage(user) -> bool:
     """Return True for issue triage and CSWB administrators (superusers included)."""
-    return _active(user) and (user.has_role(Role.ISSUE_TRIAGE) or user.has_role(Role.ADMINISTRATOR))
+    return has_role(user, Role.ISSUE_TRIAGE, Role.ADMINISTRATOR)
 
 
 def can_view_issues(user, obj=None) -> bool:
@@ -53,9 +49,7 @@ def can_record_issues(user) -> bool:
 
 def can_delete_issues(user, obj=None) -> bool:
     """Only administrators delete; triage marks unwanted issues as spam instead."""
-    return _active(user) and user.has_role(Role.ADMINISTRATOR) and user.has_perm(
-        "issues.delete_issue"
-    )
+    return has_role(user, Role.ADMINISTRATOR) and user.has_perm("issues.delete_issue")
 
 
 def can_manage_routing(user, obj=None) -> bool:

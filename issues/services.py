@@ -270,10 +270,9 @@ def issue_add_note(*, issue: Issue, text: str, by) -> IssueEvent:
     text = text.strip()
     if not text:
         raise ValidationError(_("Write the note first."), code="empty_note")
-    return IssueEvent.objects.create(issue=issue, kind=IssueEvent.Kind.NOTE, actor=by, text=text)
+    return workflow.WORKFLOW.record(issue, name="", by=by, kind=IssueEvent.Kind.NOTE, text=text)
 
 
-@transaction.atomic
 def issue_transition(
     *,
     issue: Issue,
@@ -284,89 +283,15 @@ def issue_transition(
 ) -> IssueEvent:
     """Move ``issue`` along the workflow by the transition called ``name``.
 
-    Check the role, lock the row (two staff acting at once cannot both move it), change the
-    state, record the event and any public response, and queue the emails: the resident's when
-    the transition says so, and the action table's on a referral. Raise ``PermissionDenied`` for
-    a role that may not, and ``ValidationError`` for a transition that does not apply now.
+    The shared engine (``issues.workflow``) locks the row (two staff acting at once cannot both
+    move it), checks the role, changes the state, records the event and any public response,
+    and queues the emails the table names: the resident's, and the action table's on a
+    referral. Raise ``PermissionDenied`` for a role that may not, and ``ValidationError`` for a
+    transition that does not apply now or lacks what it needs.
     """
-    locked = Issue.objects.select_for_update().get(pk=issue.pk)
-    transition = workflow.get_transition(locked.status, name)
-    if transition is None:
-        raise ValidationError(
-            _("An issue that is “%(state)s” cannot be changed that way."),
-            code="invalid_transition",
-            params={"state": locked.get_status_display()},
-        )
-    if not workflow.allowed(transition, by):
-        raise PermissionDenied(_("Your role may not do this."))
-    response = response.strip()
-    if transition.needs_response and not response:
-        raise ValidationError(_("Write the response to the resident."), code="response_required")
-    if transition.needs_action_table:
-        action_table = action_table or locked.action_table
-        if action_table is None:
-            raise ValidationError(_("Choose the action table."), code="action_table_required")
-
-    now = timezone.now()
-    from_state = locked.status
-    locked.status = transition.target
-    if transition.needs_action_table:
-        locked.action_table = action_table
-    if response and locked.first_response_at is None:
-        locked.first_response_at = now
-    if transition.target in workflow.FINAL_STATES:
-        locked.closed_at = now
-    elif from_state in workflow.FINAL_STATES:
-        locked.closed_at = None
-    locked.save(update_fields=["status", "action_table", "first_response_at", "closed_at"])
-    for attribute in ("status", "action_table", "first_response_at", "closed_at"):
-        setattr(issue, attribute, getattr(locked, attribute))
-
-    event = IssueEvent.objects.create(
-        issue=locked,
-        kind=IssueEvent.Kind.TRANSITION,
-        actor=by,
-        created_at=now,
-        from_state=from_state,
-        to_state=transition.target,
-        text=str(transition.label),
-        action_table=action_table if transition.needs_action_table else None,
+    return workflow.WORKFLOW.perform(
+        issue, name, by=by, inputs={"response": response, "action_table": action_table}
     )
-    if response:
-        IssueEvent.objects.create(
-            issue=locked,
-            kind=IssueEvent.Kind.RESPONSE,
-            actor=by,
-            created_at=now,
-            text=response,
-            public=True,
-        )
-    if transition.notify_resident and locked.can_be_emailed:
-        template = "issues-closed" if transition.target == State.CLOSED else "issues-responded"
-        outbox.message_queue(
-            to=locked.email,
-            template=template,
-            context={
-                "name": locked.name,
-                "reference": locked.reference,
-                "response": response,
-                "follow_url": locked.follow_url(),
-            },
-            kind=f"issues.{transition.target}",
-            dedupe_key=f"issue:{locked.pk}:resident:event:{event.pk}",
-        )
-    if transition.needs_action_table:
-        context = _staff_context(locked)
-        context["action_table"] = action_table.name
-        for recipient in action_table.notification_emails():
-            outbox.message_queue(
-                to=recipient,
-                template="issues-referred",
-                context=context,
-                kind="issues.referred",
-                dedupe_key=f"issue:{locked.pk}:referral:{event.pk}:{recipient.lower()}"[:200],
-            )
-    return event
 
 
 def issues_assign(*, issues, assignee, by) -> int:
@@ -378,7 +303,7 @@ def issues_mark_spam(*, issues, by) -> tuple[int, int]:
     """Mark as spam each issue whose state allows it; return (marked, skipped)."""
     marked = skipped = 0
     for issue in issues:
-        if workflow.get_transition(issue.status, "mark_spam") is None:
+        if workflow.WORKFLOW.get(issue.status, "mark_spam") is None:
             skipped += 1
             continue
         issue_transition(issue=issue, name="mark_spam", by=by)

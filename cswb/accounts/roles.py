@@ -22,6 +22,46 @@ class Role(models.TextChoices):
     ISSUE_TRIAGE = "Issue triage", _("Issue triage")
 
 
+# What each role may do, in the words the people-and-roles screens use.
+DESCRIPTIONS = {
+    Role.ADMINISTRATOR: _(
+        "Runs the whole portal: people and roles, every app, and the System section (sign-in "
+        "records, second-factor devices, scheduled tasks, outgoing mail, the audit log)."
+    ),
+    Role.ACTION_TABLE_LEAD: _(
+        "Keeps the key areas and writes the progress updates of the action tables their "
+        "organization leads."
+    ),
+    Role.DATA_STEWARD: _(
+        "Keeps the dashboard's indicators and figures: imports files, watches the remote "
+        "sources and refreshes the dashboard."
+    ),
+    Role.GRANT_STAFF: _(
+        "Runs funds and intake rounds, screens applications, assigns reviewers, decides, and "
+        "follows the reports of funded programs."
+    ),
+    Role.GRANT_REVIEWER: _(
+        "Declares conflicts of interest and scores the grant applications assigned to them."
+    ),
+    Role.ISSUE_TRIAGE: _(
+        "Reads residents' issues, assigns them, responds to residents and refers issues to "
+        "action tables; keeps who is told about new issues."
+    ),
+}
+
+
+def has_role(user, *roles: str) -> bool:
+    """Return True when ``user`` is active staff holding one of ``roles``.
+
+    Superusers hold every role. CSWB administrators are not implied: name
+    ``Role.ADMINISTRATOR`` among ``roles`` where they may act. This is the one test of a role
+    every app's ``permissions.py`` builds on.
+    """
+    if not (user is not None and user.is_authenticated and user.is_active and user.is_staff):
+        return False
+    return any(user.has_role(role) for role in roles)
+
+
 def declared_role_permissions() -> dict[str, set[str]]:
     """Collect ``ROLE_PERMISSIONS`` from every installed app's ``permissions`` module."""
     declared: dict[str, set[str]] = {role.value: set() for role in Role}

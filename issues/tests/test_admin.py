@@ -20,12 +20,13 @@ def _change_url(issue):
     return reverse("admin:issues_issue_change", args=[issue.pk])
 
 
+def _act_url(issue, name):
+    return reverse("admin:issues_issue_transition", args=[issue.pk, name])
+
+
 def _triage_form(issue, **fields):
     data = {
         "assigned_to": str(issue.assigned_to_id or ""),
-        "transition": "",
-        "refer_to": "",
-        "public_response": "",
         "internal_note": "",
         "events-TOTAL_FORMS": "0",
         "events-INITIAL_FORMS": "0",
@@ -69,19 +70,21 @@ def test_triage_cannot_add_or_delete_issues(client, triage_user, cswb_admin):
     assert client.get(reverse("admin:issues_issue_delete", args=[issue.pk])).status_code == 200
 
 
-def test_triage_responds_from_the_change_form(
+def test_triage_assigns_notes_and_responds_from_the_issue_page(
     client, triage_user, django_capture_on_commit_callbacks
 ):
     issue = IssueFactory(named=True)
     client.force_login(triage_user)
+    response = client.post(_change_url(issue), _triage_form(
+        issue, assigned_to=str(triage_user.pk), internal_note="Spoke to the shelter.",
+    ))
+    assert response.status_code == 302
+    page = client.get(_act_url(issue, "respond")).content.decode()
+    assert f"The resident (only when they gave an address and agreed): {issue.email}" in " ".join(
+        page.split())
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(_change_url(issue), _triage_form(
-            issue,
-            assigned_to=str(triage_user.pk),
-            transition="respond",
-            public_response="A worker will call you this week.",
-            internal_note="Spoke to the shelter.",
-        ))
+        response = client.post(_act_url(issue, "respond"),
+                               {"response": "A worker will call you this week."})
     assert response.status_code == 302
     issue.refresh_from_db()
     assert issue.status == Issue.State.RESPONDED
@@ -94,27 +97,26 @@ def test_triage_responds_from_the_change_form(
     assert [m.to for m in mail.outbox] == [[issue.email]]
 
 
-def test_the_change_form_explains_what_a_transition_needs(client, triage_user):
+def test_each_transition_form_explains_what_it_needs(client, triage_user):
     issue = IssueFactory()
     client.force_login(triage_user)
-    response = client.post(_change_url(issue), _triage_form(issue, transition="respond"))
+    response = client.post(_act_url(issue, "respond"), {"response": ""})
     assert response.status_code == 200
     assert b"Write the response to the resident." in response.content
-    response = client.post(_change_url(issue), _triage_form(issue, transition="refer"))
+    response = client.post(_act_url(issue, "refer"), {"action_table": ""})
     assert b"Choose the action table to refer the issue to." in response.content
-    response = client.post(_change_url(issue), _triage_form(issue, public_response="Hello"))
-    assert b"A public response is sent with a status change" in response.content
     assert Issue.objects.get(pk=issue.pk).status == Issue.State.NEW
 
 
-def test_the_change_form_offers_only_allowed_transitions(client, triage_user, cswb_admin):
+def test_the_issue_page_offers_only_allowed_transitions(client, triage_user, cswb_admin):
     issue = IssueFactory(status=Issue.State.CLOSED, closed_at=timezone.now())
     client.force_login(triage_user)
-    form = client.get(_change_url(issue)).context["adminform"].form
-    assert [value for value, _label in form.fields["transition"].choices] == [""]
+    actions = client.get(_change_url(issue)).context["workflow_actions"]
+    assert [action["name"] for action in actions] == []
+    assert client.post(_act_url(issue, "reopen")).status_code == 403
     client.force_login(cswb_admin)
-    form = client.get(_change_url(issue)).context["adminform"].form
-    assert [value for value, _label in form.fields["transition"].choices] == ["", "reopen"]
+    actions = client.get(_change_url(issue)).context["workflow_actions"]
+    assert [action["name"] for action in actions] == ["reopen"]
 
 
 def test_the_change_form_shows_the_description_as_text(client, triage_user):
@@ -130,8 +132,7 @@ def test_triage_refers_an_issue(client, triage_user, homelessness_table,
     issue = IssueFactory()
     client.force_login(triage_user)
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(_change_url(issue), _triage_form(
-            issue, transition="refer", refer_to=str(homelessness_table.pk)))
+        client.post(_act_url(issue, "refer"), {"action_table": str(homelessness_table.pk)})
     issue.refresh_from_db()
     assert issue.status == Issue.State.REFERRED and issue.action_table == homelessness_table
     assert [m.to for m in mail.outbox] == [["homelessness-table@halton.example"]]
