@@ -13,21 +13,15 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cswb.lib.workflow_admin import WorkflowAdminMixin
 from grants import permissions, services
-from grants.forms import (
-    ApproveForm,
-    AssignForm,
-    DeclareForm,
-    ScoreForm,
-    ScreeningForm,
-    TransitionForm,
-)
+from grants.forms import AssignForm, DeclareForm, ScoreForm
 from grants.models import (
     ZERO,
     Application,
@@ -39,7 +33,7 @@ from grants.models import (
     Review,
     Round,
 )
-from grants.workflow import Actor, State, available, transition_for
+from grants.workflow import WORKFLOW
 
 
 def money(value) -> str:
@@ -203,7 +197,9 @@ class RoundAdmin(admin.ModelAdmin):
 
 
 @admin.register(Application)
-class ApplicationAdmin(admin.ModelAdmin):
+class ApplicationAdmin(WorkflowAdminMixin, admin.ModelAdmin):
+    workflow = WORKFLOW
+    transition_template = "admin/grants/application/transition.html"
     list_display = ("reference", "org_legal_name", "program_title", "round", "state",
                     "amount_display", "submitted_at")
     list_filter = ("state", "round", "org_type")
@@ -235,12 +231,7 @@ class ApplicationAdmin(admin.ModelAdmin):
     def get_urls(self):
         wrap = self.admin_site.admin_view
         return [
-            path("<int:pk>/act/<str:name>/", wrap(self.transition_view),
-                 name="grants_application_transition"),
-            path("<int:pk>/screen/", wrap(self.screen_view), name="grants_application_screen"),
             path("<int:pk>/assign/", wrap(self.assign_view), name="grants_application_assign"),
-            path("<int:pk>/approve/", wrap(self.approve_view),
-                 name="grants_application_approve"),
         ] + super().get_urls()
 
     def _get(self, request, pk) -> Application:
@@ -271,28 +262,13 @@ class ApplicationAdmin(admin.ModelAdmin):
         )
         if not permissions.can_see_all_scores(user, application):
             reviews = reviews.filter(reviewer=user)
-        actions = []
-        if staff:
-            for transition in available(application.state, Actor.STAFF):
-                if transition.name in ("pass_screening", "screen_out"):
-                    url = reverse("admin:grants_application_screen", args=[pk])
-                    if any(a["url"] == url for a in actions):
-                        continue
-                    actions.append({"label": _("Screen for eligibility"), "url": url})
-                elif transition.name == "approve":
-                    url = reverse("admin:grants_application_approve", args=[pk])
-                    actions.append({"label": transition.label, "url": url})
-                else:
-                    url = reverse("admin:grants_application_transition",
-                                  args=[pk, transition.name])
-                    actions.append({"label": transition.label, "url": url})
         own_review = application.reviews.filter(reviewer=user).first()
         context = self._context(
             request,
             application,
             title=str(application),
             staff=staff,
-            actions=actions,
+            workflow_actions=self.workflow_actions(request, application),
             can_assign=permissions.can_assign_reviewers(user, application),
             reviews=reviews,
             summary=(
@@ -313,64 +289,32 @@ class ApplicationAdmin(admin.ModelAdmin):
         )
         return TemplateResponse(request, "grants/admin/application_detail.html", context)
 
-    def _staff_only(self, request, application):
-        if not permissions.is_grant_staff(request.user):
-            raise PermissionDenied
-
     def _done(self, request, application, message):
         messages.success(request, message)
         return redirect("admin:grants_application_change", application.pk)
 
-    def transition_view(self, request, pk, name):
-        application = self._get(request, pk)
-        self._staff_only(request, application)
-        transition = transition_for(application.state, name)
-        if transition is None or Actor.STAFF not in transition.actors:
-            messages.error(request, _("That action is not possible in this state."))
-            return redirect("admin:grants_application_change", pk)
-        form = TransitionForm(request.POST or None, transition=transition)
-        if request.method == "POST" and form.is_valid():
-            try:
-                services.application_transition(
-                    application=application, name=name, user=request.user,
-                    reason=form.cleaned_data["reason"],
-                )
-            except ValidationError as exc:
-                form.add_error(None, exc)
-            else:
-                return self._done(request, application, _("Done: %(action)s.")
-                                  % {"action": transition.label})
-        return TemplateResponse(
-            request,
-            "grants/admin/action_form.html",
-            self._context(request, application, title=transition.label, form=form),
-        )
+    def transition_initial(self, request, application, transition):
+        if transition.name == "screen_out":
+            return {"reason": "\n".join(services.eligibility_check(application))}
+        if transition.name == "approve":
+            years = application.duration_years or application.round.allowed_durations()[-1]
+            interim, final = services.default_report_dates(
+                application.round, years, timezone.localdate()
+            )
+            return {"amount": application.amount_requested, "years": years,
+                    "interim_due": interim, "final_due": final}
+        return {}
 
-    def screen_view(self, request, pk):
-        application = self._get(request, pk)
-        self._staff_only(request, application)
-        if application.state != State.SCREENING:
-            messages.error(request, _("Only an application in screening can be screened."))
-            return redirect("admin:grants_application_change", pk)
-        reasons = services.eligibility_check(application)
-        initial = {"eligible": "no" if reasons else "yes", "reason": "\n".join(reasons)}
-        form = ScreeningForm(request.POST or None, initial=initial)
-        if request.method == "POST" and form.is_valid():
-            try:
-                services.application_screen(
-                    application=application, user=request.user,
-                    eligible=form.cleaned_data["eligible"], reason=form.cleaned_data["reason"],
-                )
-            except ValidationError as exc:
-                form.add_error(None, exc)
-            else:
-                return self._done(request, application, _("Screening recorded."))
-        return TemplateResponse(
-            request,
-            "grants/admin/action_form.html",
-            self._context(request, application, title=_("Screen for eligibility"), form=form,
-                          eligibility=reasons, show_eligibility=True),
-        )
+    def transition_context(self, request, application, transition):
+        if transition.name in ("pass_screening", "screen_out"):
+            return {"show_eligibility": True,
+                    "eligibility": services.eligibility_check(application)}
+        if transition.name == "approve":
+            fund = application.round.fund
+            return {"fund_figures": {"total": fund.total_allocation,
+                                     "committed": fund.committed(),
+                                     "remaining": fund.remaining()}}
+        return {}
 
     def assign_view(self, request, pk):
         application = self._get(request, pk)
@@ -391,48 +335,6 @@ class ApplicationAdmin(admin.ModelAdmin):
             request,
             "grants/admin/action_form.html",
             self._context(request, application, title=_("Assign a reviewer"), form=form),
-        )
-
-    def approve_view(self, request, pk):
-        application = self._get(request, pk)
-        self._staff_only(request, application)
-        if transition_for(application.state, "approve") is None:
-            messages.error(request, _("This application cannot be approved in its state."))
-            return redirect("admin:grants_application_change", pk)
-        years = application.duration_years or application.round.allowed_durations()[-1]
-        interim, final = services.default_report_dates(
-            application.round, years, timezone.localdate()
-        )
-        form = ApproveForm(
-            request.POST or None,
-            initial={"amount": application.amount_requested, "years": years,
-                     "interim_due": interim, "final_due": final},
-        )
-        form.fields["years"].choices = [
-            (y, label) for y, label in form.fields["years"].choices
-            if y in application.round.allowed_durations()
-        ]
-        fund = application.round.fund
-        if request.method == "POST" and form.is_valid():
-            data = form.cleaned_data
-            try:
-                services.application_approve(
-                    application=application, user=request.user, amount=data["amount"],
-                    years=data["years"], reason=data["reason"],
-                    interim_due=data["interim_due"], final_due=data["final_due"],
-                )
-            except ValidationError as exc:
-                form.add_error(None, exc)
-            else:
-                return self._done(request, application, _("Approved; the applicant is told."))
-        return TemplateResponse(
-            request,
-            "grants/admin/action_form.html",
-            self._context(
-                request, application, title=_("Approve"), form=form,
-                fund_figures={"total": fund.total_allocation, "committed": fund.committed(),
-                              "remaining": fund.remaining()},
-            ),
         )
 
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cswb.accounts.roles import Role
 from cswb.lib.forms import HumanCheckMixin
+from cswb.lib.workflow import TransitionForm
 from grants.models import MAX_ATTACHMENTS, ZERO, Application, BudgetCategory
 from indicators.models import Geography
 
@@ -432,47 +433,46 @@ class WithdrawForm(forms.Form):
 # Staff and reviewer forms (rendered inside the admin) ----------------------------------------
 
 
-class TransitionForm(forms.Form):
+class ReasonForm(TransitionForm):
+    """The inputs of most staff transitions: a reason kept in the application's history."""
+
     reason = forms.CharField(
         label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 4}),
-        max_length=4000,
+        max_length=4000, help_text=_("Kept in the application's history."),
     )
 
-    def __init__(self, *args, transition, **kwargs):
+
+class RequiredReasonForm(ReasonForm):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.transition = transition
-        if transition.reason_required:
-            self.fields["reason"].required = True
-            self.fields["reason"].help_text = (
-                _("The applicant receives this reason by email.")
-                if transition.decision
-                else _("Kept in the application's history.")
-            )
+        self.fields["reason"].required = True
+        self.fields["reason"].error_messages["required"] = _("Give a reason.")
 
 
-class ScreeningForm(forms.Form):
-    eligible = forms.TypedChoiceField(
-        label=_("Is the application eligible?"),
-        choices=[("yes", _("Eligible: send it to review")), ("no", _("Not eligible: decline"))],
-        widget=forms.RadioSelect,
-        coerce=lambda value: value == "yes",
-    )
-    reason = forms.CharField(
-        label=_("Reasons"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("Required when declining; the applicant receives them by email."),
-    )
+class DecisionReasonForm(RequiredReasonForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].help_text = _("The applicant receives this reason by email.")
 
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("eligible") is False and not cleaned.get("reason", "").strip():
-            self.add_error("reason", _("Give the reasons the application is not eligible."))
-        return cleaned
+
+class ScreenOutForm(DecisionReasonForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].label = _("Reasons")
+        self.fields["reason"].error_messages["required"] = _(
+            "Give the reasons the application is not eligible."
+        )
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    """Name people by their full name (their username only when they have none)."""
+
+    def label_from_instance(self, user):
+        return user.get_full_name() or user.get_username()
 
 
 class AssignForm(forms.Form):
-    reviewer = forms.ModelChoiceField(label=_("Reviewer"), queryset=None)
+    reviewer = PersonChoiceField(label=_("Reviewer"), queryset=None)
 
     def __init__(self, *args, application, **kwargs):
         super().__init__(*args, **kwargs)
@@ -480,7 +480,7 @@ class AssignForm(forms.Form):
             get_user_model()
             .objects.filter(is_active=True, is_staff=True, groups__name=Role.GRANT_REVIEWER.value)
             .exclude(grant_reviews__application=application)
-            .order_by("last_name", "username")
+            .order_by("last_name", "first_name", "username")
             .distinct()
         )
 
@@ -530,7 +530,7 @@ class ScoreForm(forms.Form):
         return {c.pk: self.cleaned_data[f"score_{c.pk}"] for c in self.criteria}
 
 
-class ApproveForm(forms.Form):
+class ApproveForm(TransitionForm):
     amount = forms.DecimalField(
         label=_("Approved amount ($)"), min_value=Decimal("0.01"), max_digits=12, decimal_places=2
     )
@@ -547,6 +547,15 @@ class ApproveForm(forms.Form):
     reason = forms.CharField(
         label=_("Note to the applicant"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.obj is not None:
+            allowed = self.obj.round.allowed_durations()
+            self.fields["years"].choices = [
+                (years, label) for years, label in self.fields["years"].choices
+                if years in allowed
+            ]
 
     def clean(self):
         cleaned = super().clean()

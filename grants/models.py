@@ -9,10 +9,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cswb.lib import links
 from cswb.lib.models import YearCounter
+from cswb.lib.workflow import WorkflowEvent
 from grants.workflow import FUNDED_STATES, State, action_label
 
 ZERO = Decimal("0.00")
+LINK_PURPOSE = "grants.application"
 
 
 class OrganizationType(models.TextChoices):
@@ -320,6 +323,15 @@ class Application(models.Model):
         label = self.program_title or self.org_legal_name
         return f"{self.reference} {label}" if self.reference else f"{label} ({_('draft')})"
 
+    def private_token(self) -> str:
+        return links.make_token(LINK_PURPOSE, str(self.public_id))
+
+    def private_link(self) -> str:
+        """Return the applicant's absolute private link: the form while a draft, then the
+        status page."""
+        name = "grants:resume" if self.state == State.DRAFT else "grants:status"
+        return settings.SITE_URL + reverse(name, args=[self.private_token()])
+
     def budget_total(self) -> Decimal:
         return sum((line.amount for line in self.budget_lines.all()), ZERO)
 
@@ -455,32 +467,18 @@ class Score(models.Model):
         return f"{self.criterion}: {self.value}"
 
 
-class Event(models.Model):
+class Event(WorkflowEvent):
     """One step in an application's life: who did what, when and why."""
 
     application = models.ForeignKey(
         Application, on_delete=models.CASCADE, related_name="events"
     )
-    transition = models.CharField(_("action"), max_length=40)
     from_state = models.CharField(_("from"), max_length=20, choices=State, blank=True)
     to_state = models.CharField(_("to"), max_length=20, choices=State, blank=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("by"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    actor_label = models.CharField(_("by (as recorded)"), max_length=200)
-    reason = models.TextField(_("reason"), blank=True)
-    data = models.JSONField(_("details"), default=dict, blank=True)
-    created_at = models.DateTimeField(_("when"), default=timezone.now)
 
-    class Meta:
+    class Meta(WorkflowEvent.Meta):
         verbose_name = _("application event")
         verbose_name_plural = _("application events")
-        ordering = ["created_at", "pk"]
 
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.transition} ({self.actor_label})"

@@ -7,7 +7,7 @@ The applicant has no account: their signed private link is checked in the views.
 """
 
 from cswb.accounts.roles import Role, has_role
-from grants.workflow import ACTIVE_STATES, Actor, State, Transition
+from grants.workflow import ACTIVE_STATES, State
 
 ROLE_PERMISSIONS = {
     Role.GRANT_STAFF: [
@@ -65,13 +65,6 @@ def can_view_application(user, application) -> bool:
         return True
     review = _review_of(user, application)
     return review is not None and review.conflict == review.Conflict.NONE
-
-
-def can_perform_transition(user, application, transition: Transition) -> bool:
-    """Staff transitions need the grant staff role; the applicant acts with ``user=None``."""
-    if user is None:
-        return Actor.APPLICANT in transition.actors
-    return Actor.STAFF in transition.actors and is_grant_staff(user)
 
 
 def can_assign_reviewers(user, application) -> bool:

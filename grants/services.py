@@ -18,18 +18,16 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from cswb.accounts.roles import Role
-from cswb.lib.links import make_token
 from cswb.outbox.services import message_queue, messages_forget
 from grants import permissions
 from grants.models import (
+    LINK_PURPOSE,  # noqa: F401 - the views read links with it
     MAX_ATTACHMENTS,
     ZERO,
     Application,
     Attachment,
     Award,
     BudgetLine,
-    Event,
     Fund,
     ReferenceCounter,
     Report,
@@ -37,9 +35,8 @@ from grants.models import (
     Round,
     Score,
 )
-from grants.workflow import Actor, State, transition_for
+from grants.workflow import WORKFLOW, State, grant_staff_emails
 
-LINK_PURPOSE = "grants.application"
 # Private links work for 180 days: long enough to follow a decision and the reports after it.
 LINK_MAX_AGE = 60 * 60 * 24 * 180
 REFERENCE_PREFIX = "BSC"
@@ -50,41 +47,19 @@ REMIND_DAYS_BEFORE = 14
 
 
 def application_token(application: Application) -> str:
-    return make_token(LINK_PURPOSE, str(application.public_id))
+    return application.private_token()
 
 
 def application_link(application: Application) -> str:
     """Return the absolute private link: the form while a draft, the status page afterwards."""
-    name = "grants:resume" if application.state == State.DRAFT else "grants:status"
-    return settings.SITE_URL + reverse(name, args=[application_token(application)])
-
-
-def grant_staff_emails() -> list[str]:
-    from django.contrib.auth import get_user_model
-
-    users = get_user_model().objects.filter(
-        is_active=True, groups__name=Role.GRANT_STAFF.value
-    ).exclude(email="")
-    return sorted(set(users.values_list("email", flat=True)))
-
-
-def _actor_label(user) -> str:
-    if user is None:
-        return str(Actor.APPLICANT.label)
-    return user.get_full_name() or user.get_username()
+    return application.private_link()
 
 
 def _record(application, *, name, from_state, to_state, user, reason="", data=None, now=None):
-    return Event.objects.create(
-        application=application,
-        transition=name,
-        from_state=from_state,
-        to_state=to_state,
-        actor=user,
-        actor_label=_actor_label(user),
-        reason=reason,
-        data=data or {},
-        created_at=now or timezone.now(),
+    """Record a step that keeps the state (assignment, declaration, scores)."""
+    return WORKFLOW.record(
+        application, name=name, by=user, text=reason, data=data, from_state=from_state,
+        to_state=to_state, now=now,
     )
 
 
@@ -288,25 +263,6 @@ def application_submit(*, application: Application, now=None) -> Application:
         application = application_transition(
             application=application, name="submit", user=None, now=now, locked=True
         )
-        context = {"application": application, "link": application_link(application)}
-        message_queue(
-            to=application.contact_email,
-            template="grants-acknowledgement",
-            context=context,
-            kind="grants.acknowledgement",
-            dedupe_key=f"grants:ack:{application.pk}",
-        )
-        admin_link = settings.SITE_URL + reverse(
-            "admin:grants_application_change", args=[application.pk]
-        )
-        for email in grant_staff_emails():
-            message_queue(
-                to=email,
-                template="grants-staff-new",
-                context={**context, "admin_link": admin_link},
-                kind="grants.staff_new",
-                dedupe_key=f"grants:new:{application.pk}:{email.lower()}",
-            )
     return application
 
 
@@ -319,53 +275,25 @@ def application_transition(
     name: str,
     user,
     reason: str = "",
-    data: dict | None = None,
     now=None,
     locked: bool = False,
+    **inputs,
 ) -> Application:
-    """Perform transition ``name``: check the actor, change state, record who, when and why.
+    """Perform transition ``name`` through the workflow engine and return the application.
 
-    ``user`` is None when the applicant acts through their private link.
+    ``user`` is None when the applicant acts through their private link. The engine checks the
+    actor, changes the state, records who, when and why, and queues the table's emails.
     """
-    with transaction.atomic():
-        if not locked:
-            application = Application.objects.select_for_update().get(pk=application.pk)
-        transition = transition_for(application.state, name)
-        if transition is None:
-            raise ValidationError(
-                _("“%(action)s” is not possible while the application is %(state)s.")
-                % {"action": name, "state": application.get_state_display().lower()},
-                code="bad_transition",
-            )
-        if not permissions.can_perform_transition(user, application, transition):
-            raise PermissionDenied(_("You may not do this."))
-        reason = (reason or "").strip()
-        if transition.reason_required and not reason:
-            raise ValidationError(_("Give a reason."), code="reason_required")
-        from_state = application.state
-        application.state = transition.target
-        application.save()
-        _record(
-            application,
-            name=name,
-            from_state=from_state,
-            to_state=transition.target,
-            user=user,
-            reason=reason,
-            data=data,
-            now=now,
-        )
-        if transition.decision and transition.target == State.DECLINED:
-            _queue_decision(application, approved=False, reason=reason)
-        if name == "withdraw":
-            message_queue(
-                to=application.contact_email,
-                template="grants-withdrawn",
-                context={"application": application, "reason": reason},
-                kind="grants.withdrawn",
-                dedupe_key=f"grants:withdrawn:{application.pk}",
-            )
+    WORKFLOW.perform(
+        application, name, by=user, inputs={"reason": reason, **inputs}, now=now, locked=locked
+    )
     return application
+
+
+def reason_required(application, inputs, *, by, now):
+    """Refuse a transition whose reason is kept in the history or sent to the applicant."""
+    if not (inputs.get("reason") or "").strip():
+        raise ValidationError(_("Give a reason."), code="reason_required")
 
 
 def eligibility_check(application: Application) -> list[str]:
@@ -404,15 +332,20 @@ def eligibility_check(application: Application) -> list[str]:
     return reasons
 
 
+def screening_apply(application, inputs, *, by, now):
+    """Keep the eligibility check's findings with the screening decision."""
+    if application.state == State.DECLINED:
+        reason_required(application, inputs, by=by, now=now)
+    return {"data": {"failed_checks": eligibility_check(application)}}
+
+
 def application_screen(*, application: Application, user, eligible: bool, reason: str = ""):
     """Record the screening result with the eligibility check's reasons."""
-    reasons = eligibility_check(application)
     return application_transition(
         application=application,
         name="pass_screening" if eligible else "screen_out",
         user=user,
         reason=reason,
-        data={"failed_checks": reasons},
     )
 
 
@@ -536,22 +469,6 @@ def review_summary(application: Application) -> dict:
 # Decisions and money ---------------------------------------------------------------------------
 
 
-def _queue_decision(application, *, approved: bool, reason: str = "", award=None):
-    message_queue(
-        to=application.contact_email,
-        template="grants-decision",
-        context={
-            "application": application,
-            "approved": approved,
-            "reason": reason,
-            "award": award,
-            "link": application_link(application),
-        },
-        kind="grants.decision",
-        dedupe_key=f"grants:decision:{application.pk}",
-    )
-
-
 def default_report_dates(round_: Round, years: int, decided_on: datetime.date):
     """Return (interim, final) due dates: halfway through the program and 60 days after it."""
     start = max(round_.program_starts_on, decided_on)
@@ -629,80 +546,79 @@ def application_approve(
     interim_due: datetime.date,
     final_due: datetime.date,
 ) -> Award:
-    """Approve with an amount and years, never committing more than the fund has left.
+    """Approve with an amount and years, never committing more than the fund has left."""
+    application_transition(
+        application=application, name="approve", user=user, reason=reason, amount=amount,
+        years=years, interim_due=interim_due, final_due=final_due,
+    )
+    return Award.objects.get(application=application)
 
-    The fund's row is locked first: a second approval from the same fund waits here until the
-    first commits, then sees its award in the committed total.
+
+def approval_apply(application, inputs, *, by, now):
+    """Check the money and create the award and its reports (the approve transition).
+
+    The application's row is already locked by the engine; the fund's row is locked here, so a
+    second approval from the same fund waits until the first commits, then sees its award in
+    the committed total.
     """
-    with transaction.atomic():
-        # Lock only the application's row: the joined round must stay free for others.
-        application = (
-            Application.objects.select_for_update(of=("self",))
-            .select_related("round")
-            .get(pk=application.pk)
+    amount, years = inputs.get("amount"), inputs.get("years")
+    round_ = Round.objects.get(pk=application.round_id)
+    fund = Fund.objects.select_for_update().get(pk=round_.fund_id)
+    if amount is None or amount <= ZERO:
+        raise ValidationError(_("Enter an amount above zero."), code="amount")
+    if years not in round_.allowed_durations():
+        raise ValidationError(
+            _("This round allows grants of %(years)s year(s) only.")
+            % {"years": " or ".join(str(y) for y in round_.allowed_durations())},
+            code="years",
         )
-        round_ = application.round
-        fund = Fund.objects.select_for_update().get(pk=round_.fund_id)
-        if amount is None or amount <= ZERO:
-            raise ValidationError(_("Enter an amount above zero."), code="amount")
-        if years not in round_.allowed_durations():
-            raise ValidationError(
-                _("This round allows grants of %(years)s year(s) only.")
-                % {"years": " or ".join(str(y) for y in round_.allowed_durations())},
-                code="years",
+    if amount > round_.max_request:
+        raise ValidationError(
+            _("The amount is over the round's maximum of $%(max)s.")
+            % {"max": f"{round_.max_request:,.2f}"},
+            code="over_max",
+        )
+    remaining = fund.total_allocation - _committed(fund)
+    if amount > remaining:
+        raise ValidationError(
+            _(
+                "Approving $%(amount)s would commit more than the fund has left "
+                "($%(remaining)s of $%(total)s)."
             )
-        if amount > round_.max_request:
-            raise ValidationError(
-                _("The amount is over the round's maximum of $%(max)s.")
-                % {"max": f"{round_.max_request:,.2f}"},
-                code="over_max",
-            )
-        remaining = fund.total_allocation - _committed(fund)
-        if amount > remaining:
-            raise ValidationError(
-                _(
-                    "Approving $%(amount)s would commit more than the fund has left "
-                    "($%(remaining)s of $%(total)s)."
-                )
-                % {
-                    "amount": f"{amount:,.2f}",
-                    "remaining": f"{remaining:,.2f}",
-                    "total": f"{fund.total_allocation:,.2f}",
-                },
-                code="over_fund",
-            )
-        round_committed = (
-            Award.objects.filter(application__round=round_).aggregate(total=Sum("amount"))["total"]
-            or ZERO
+            % {
+                "amount": f"{amount:,.2f}",
+                "remaining": f"{remaining:,.2f}",
+                "total": f"{fund.total_allocation:,.2f}",
+            },
+            code="over_fund",
         )
-        if amount > round_.amount_available - round_committed:
-            raise ValidationError(
-                _("Approving $%(amount)s would go over this round's $%(available)s.")
-                % {
-                    "amount": f"{amount:,.2f}",
-                    "available": f"{round_.amount_available:,.2f}",
-                },
-                code="over_round",
-            )
-        application = application_transition(
-            application=application,
-            name="approve",
-            user=user,
-            reason=reason,
-            data={"amount": str(amount), "years": years},
-            locked=True,
+    round_committed = (
+        Award.objects.filter(application__round=round_).aggregate(total=Sum("amount"))["total"]
+        or ZERO
+    )
+    if amount > round_.amount_available - round_committed:
+        raise ValidationError(
+            _("Approving $%(amount)s would go over this round's $%(available)s.")
+            % {
+                "amount": f"{amount:,.2f}",
+                "available": f"{round_.amount_available:,.2f}",
+            },
+            code="over_round",
         )
-        award = Award.objects.create(
-            application=application, fund=fund, amount=amount, years=years, decided_by=user
-        )
-        Report.objects.bulk_create(
-            [
-                Report(award=award, kind=Report.Kind.INTERIM, due_on=interim_due),
-                Report(award=award, kind=Report.Kind.FINAL, due_on=final_due),
-            ]
-        )
-        _queue_decision(application, approved=True, reason=reason, award=award)
-    return award
+    award = Award.objects.create(
+        application=application, fund=fund, amount=amount, years=years, decided_by=by,
+        decided_at=now,
+    )
+    Report.objects.bulk_create(
+        [
+            Report(award=award, kind=Report.Kind.INTERIM, due_on=inputs["interim_due"]),
+            Report(award=award, kind=Report.Kind.FINAL, due_on=inputs["final_due"]),
+        ]
+    )
+    return {
+        "data": {"amount": str(amount), "years": years},
+        "context": {"approved": True, "award": award},
+    }
 
 
 # Reporting -------------------------------------------------------------------------------------

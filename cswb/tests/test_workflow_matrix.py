@@ -194,3 +194,34 @@ def grant_parts(db):
         }
 
     return make, inputs_for
+
+
+def test_every_grant_transition_for_every_role(role_users, grant_parts):
+    from grants.workflow import WORKFLOW
+
+    make, inputs_for = grant_parts
+    tried = _walk(WORKFLOW, make, inputs_for, role_users)
+    assert tried == len(_cases(WORKFLOW)) * len(WHO)
+
+
+def test_every_staff_grant_transition_runs_from_its_admin_page(client, role_users, grant_parts):
+    from grants.workflow import WORKFLOW
+
+    make, _inputs = grant_parts
+    staff_cases = [(t, s) for t, s in _cases(WORKFLOW) if Role.GRANT_STAFF in t.roles]
+    for transition, source in staff_cases:
+        application = make(source)
+        url = reverse("admin:grants_application_transition", args=[application.pk, transition.name])
+        client.force_login(role_users["triage"])
+        assert client.get(url).status_code in (403, 404)
+        client.force_login(role_users["grant_staff"])
+        page = client.get(url)
+        assert page.status_code == 200, (transition.name, source)
+        if transition.notifies:
+            assert application.contact_email in page.content.decode(), transition.name
+        response = client.post(url, {"reason": "Recorded in the admin.", "amount": "1000",
+                                     "years": "2", "interim_due": "2027-09-01",
+                                     "final_due": "2029-05-30"})
+        assert response.status_code == 302, (transition.name, source, response.content[:3000])
+        application.refresh_from_db()
+        assert application.state == transition.target, (transition.name, source)

@@ -68,12 +68,12 @@ def test_it_never_offers_to_add_or_edit_an_applicants_answers(
 def test_it_walks_staff_through_screening_in_the_admin(client, grant_staff_user):
     application = SubmittedApplicationFactory(state=State.SCREENING, org_type="other")
     client.force_login(grant_staff_user)
-    url = reverse("admin:grants_application_screen", args=[application.pk])
+    url = reverse("admin:grants_application_transition", args=[application.pk, "screen_out"])
     page = client.get(url).content.decode()
     assert "is not eligible in this round" in page
-    response = client.post(url, {"eligible": "no", "reason": ""})
+    response = client.post(url, {"reason": ""})
     assert "Give the reasons" in response.content.decode()
-    response = client.post(url, {"eligible": "no", "reason": "Not an eligible organization."})
+    response = client.post(url, {"reason": "Not an eligible organization."})
     assert response.status_code == 302
     application.refresh_from_db()
     assert application.state == State.DECLINED
@@ -88,7 +88,7 @@ def test_it_runs_a_plain_transition_with_a_reason_in_the_admin(client, grant_sta
     assert response.status_code == 302
     application.refresh_from_db()
     assert application.state == State.NOT_RECOMMENDED
-    assert application.events.get().reason == "Low scores on evaluation."
+    assert application.events.get().text == "Low scores on evaluation."
 
 
 def test_it_refuses_a_transition_page_to_a_reviewer(client, reviewer_user):

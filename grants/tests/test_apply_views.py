@@ -276,7 +276,7 @@ def test_it_lets_the_applicant_withdraw_with_a_reason(client):
     assert application.state == State.WITHDRAWN
     event = application.events.get()
     assert event.actor is None and event.actor_label == "Applicant"
-    assert event.reason == "We found other funding."
+    assert event.text == "We found other funding."
     assert Message.objects.filter(kind="grants.withdrawn").count() == 1
 
 

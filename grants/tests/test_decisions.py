@@ -110,7 +110,7 @@ def test_it_approves_through_the_admin_and_shows_the_fund_error(client, grant_st
     round_ = RoundFactory(fund__total_allocation=Decimal("80000"))
     application = SubmittedApplicationFactory(round=round_, state=State.RECOMMENDED)
     client.force_login(grant_staff_user)
-    url = reverse("admin:grants_application_approve", args=[application.pk])
+    url = reverse("admin:grants_application_transition", args=[application.pk, "approve"])
     page = client.get(url)
     assert "$80,000.00 remaining" in page.content.decode().replace("80 000", "80,000")
     data = {"amount": "100000", "years": "2", "interim_due": "2027-09-01",
@@ -131,7 +131,7 @@ def test_it_refuses_the_approve_page_to_a_reviewer(client, reviewer_user):
     Review.objects.create(application=application, reviewer=reviewer_user,
                           conflict=Review.Conflict.NONE)
     client.force_login(reviewer_user)
-    url = reverse("admin:grants_application_approve", args=[application.pk])
+    url = reverse("admin:grants_application_transition", args=[application.pk, "approve"])
     assert client.get(url).status_code == 403
     assert client.post(url, {"amount": "1"}).status_code == 403
 
