@@ -8,10 +8,16 @@ from django.conf import settings
 from django.contrib import admin
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext_lazy
 from import_export.admin import ExportMixin, ImportMixin
 
+from cswb.accounts.roles import DESCRIPTIONS, Role, has_role
 from cswb.lib.audit import ExportAuditMixin
+from cswb.lib.home import sections_for
 from cswb.lib.spreadsheets import SafeImportAdminMixin
+
+# Technical apps, gathered under one "System" section that only administrators see.
+SYSTEM_APPS = ("axes", "otp_totp", "otp_static", "django_celery_beat", "auditlog", "outbox")
 
 
 class PortalAdminSite(admin.AdminSite):
@@ -22,6 +28,43 @@ class PortalAdminSite(admin.AdminSite):
     rows, and every import checks the file for size and zip or XML bombs before reading it, so
     no app has to remember any of it.
     """
+
+    index_template = "admin/home.html"
+
+    def index(self, request, extra_context=None):
+        """Show the work waiting for the person signed in, then the pages they may open."""
+        user = request.user
+        administrator = has_role(user, Role.ADMINISTRATOR)
+        roles = [role for role in Role if role.value in user.role_names()]
+        extra_context = {
+            **(extra_context or {}),
+            "home_sections": sections_for(user, summary=administrator),
+            "home_summary": administrator,
+            "home_roles": [(role.label, DESCRIPTIONS[role]) for role in roles],
+        }
+        return super().index(request, extra_context)
+
+    def get_app_list(self, request, app_label=None):
+        """Return the apps, the technical ones moved into one System section."""
+        app_list = super().get_app_list(request, app_label)
+        if app_label is not None:
+            return app_list
+        system_models = []
+        kept = []
+        for app in app_list:
+            if app["app_label"] in SYSTEM_APPS:
+                system_models.extend(app["models"])
+            else:
+                kept.append(app)
+        if system_models and has_role(request.user, Role.ADMINISTRATOR):
+            kept.append({
+                "name": gettext_lazy("System"),
+                "app_label": "system",
+                "app_url": reverse("admin:index") + "#system",
+                "has_module_perms": True,
+                "models": sorted(system_models, key=lambda m: str(m["name"])),
+            })
+        return kept
 
     def has_permission(self, request):
         if not super().has_permission(request):

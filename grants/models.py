@@ -1,4 +1,5 @@
 import uuid
+from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -16,6 +17,8 @@ from grants.workflow import FUNDED_STATES, State, action_label
 
 ZERO = Decimal("0.00")
 LINK_PURPOSE = "grants.application"
+# A reviewer is asked for their scores within this many days of being assigned.
+REVIEW_DAYS = 14
 
 
 class OrganizationType(models.TextChoices):
@@ -441,6 +444,10 @@ class Review(models.Model):
             "reviewer": self.reviewer,
             "application": self.application,
         }
+
+    def due_on(self):
+        """Return the date the scores are expected: REVIEW_DAYS after the assignment."""
+        return timezone.localtime(self.assigned_at).date() + timedelta(days=REVIEW_DAYS)
 
     def total(self):
         values = [score.value for score in self.scores.all()]

@@ -42,6 +42,17 @@ def business_days_before(moment: datetime, days: int) -> datetime:
     return current
 
 
+def business_days_after(moment: datetime, days: int) -> datetime:
+    """Return ``moment`` moved forward by ``days`` working days (see ``business_days_before``)."""
+    current = timezone.localtime(moment)
+    remaining = days
+    while remaining:
+        current += timedelta(days=1)
+        if is_working_day(current.date()):
+            remaining -= 1
+    return current
+
+
 class Topic(models.TextChoices):
     MENTAL_HEALTH = "mental_health", _("Mental health")
     HOUSING = "housing", _("Housing and homelessness")
@@ -249,6 +260,10 @@ class Issue(models.Model):
     @property
     def can_be_emailed(self) -> bool:
         return bool(self.email) and self.consent_to_contact and not self.contact_removed_at
+
+    def first_response_due(self) -> datetime:
+        """Return when the first response is due: five working days after submission."""
+        return business_days_after(self.submitted_at, FIRST_RESPONSE_BUSINESS_DAYS)
 
     def is_overdue(self, now=None) -> bool:
         now = now or timezone.now()

@@ -1,0 +1,74 @@
+"""An action-table lead's home: their tables, when each last published an update, a button to
+write one; administrators see the tables gone quiet."""
+
+from django.db.models import Max, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from actiontables import permissions
+from actiontables.models import STALE_AFTER, ActionTable
+from cswb.lib.home import Count, Item, Section
+
+
+def _tables_section(user) -> Section:
+    today = timezone.localdate()
+    tables = (
+        ActionTable.objects.filter(pk__in=permissions.lead_table_ids(user))
+        .annotate(last_published=Max("updates__date",
+                                     filter=Q(updates__status="published")))
+        .order_by("name")
+    )
+    add_update = reverse("admin:actiontables_progressupdate_add")
+    section = Section(
+        key="tables",
+        title=_("My action tables"),
+        order=30,
+        empty=_("You lead no action table yet: an administrator links you to your "
+                "organization."),
+        links=[(_("Write a progress update"), add_update)],
+    )
+    quiet = 0
+    for table in tables:
+        stale = not table.is_sunset and (
+            table.last_published is None or table.last_published < today - STALE_AFTER
+        )
+        quiet += stale
+        section.items.append(Item(
+            reference=table.get_status_display(),
+            title=table.name,
+            url=reverse("admin:actiontables_actiontable_change", args=[table.pk]),
+            since=table.last_published,
+            overdue=stale,
+            note=(_("No published update in six months") if stale and table.last_published
+                  else _("No update published yet") if stale
+                  else _("Last update published")),
+        ))
+        section.links.append((_("Write an update for %(table)s") % {"table": table.name},
+                              f"{add_update}?table={table.pk}"))
+    section.counts = [
+        Count(_("Tables I lead"), len(section.items)),
+        Count(_("Quiet for six months"), quiet, alert=True),
+    ]
+    section.links = section.links[1:] if section.items else section.links[:0]
+    return section
+
+
+def _stale_summary() -> Section:
+    changelist = reverse("admin:actiontables_actiontable_changelist")
+    return Section(
+        key="tables-summary",
+        title=_("Action tables"),
+        order=30,
+        counts=[Count(_("Tables with no published update in six months"),
+                      ActionTable.objects.stale().count(), f"{changelist}?updates=none",
+                      alert=True)],
+    )
+
+
+def sections(user, *, summary=False) -> list[Section]:
+    if summary:
+        return [_stale_summary()] if permissions.is_manager(user) else []
+    if permissions.lead_table_ids(user):
+        return [_tables_section(user)]
+    return []

@@ -1,0 +1,47 @@
+"""The first page after sign-in shows each role the work waiting for them."""
+
+import pytest
+from django.urls import reverse
+
+from cswb.tests.home_data import make_waiting_work
+
+HOME = reverse("admin:index")
+
+
+@pytest.fixture
+def waiting(role_users):
+    return make_waiting_work(role_users)
+
+
+@pytest.mark.parametrize("who", ["triage", "grant_staff", "reviewer", "lead", "steward", "admin"])
+def test_it_shows_each_role_its_waiting_work(client, role_users, waiting, who):
+    client.force_login(role_users[who])
+    html = " ".join(client.get(HOME).content.decode().split())
+    missing = [text for text in waiting[who] if text not in html]
+    assert not missing, (who, missing)
+
+
+def test_it_shows_a_role_nothing_of_other_roles_work(client, role_users, waiting):
+    client.force_login(role_users["reviewer"])
+    html = client.get(HOME).content.decode()
+    assert waiting["triage"][0] not in html and "Decide Me Arts" not in html
+    client.force_login(role_users["outsider"])
+    html = client.get(HOME).content.decode()
+    assert "You hold no role yet" in html and waiting["triage"][0] not in html
+
+
+def test_only_administrators_see_the_system_section(client, role_users):
+    client.force_login(role_users["admin"])
+    html = client.get(HOME).content.decode()
+    assert "app-system" in html and "Access attempts" in html and "Periodic tasks" in html
+    assert "app-axes" not in html and "app-otp_totp" not in html
+    assert html.index("app-issues") < html.index("app-system")
+    client.force_login(role_users["triage"])
+    html = client.get(HOME).content.decode()
+    assert "Periodic tasks" not in html and "app-system" not in html
+
+
+def test_the_home_says_what_each_role_may_do(client, role_users):
+    client.force_login(role_users["reviewer"])
+    html = client.get(HOME).content.decode()
+    assert "Grant reviewer" in html and "scores the grant applications assigned to them" in html
