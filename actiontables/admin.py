@@ -22,6 +22,7 @@ from actiontables.models import (
     Subscription,
 )
 from actiontables.resources import ActionTableResource, OrganizationResource
+from cswb.lib.admin import SlugFixedAfterCreationMixin
 
 SPREADSHEET_FORMATS = [CSV, XLSX]
 
@@ -230,7 +231,7 @@ class ProgressUpdateInline(TableContentInlineMixin, admin.StackedInline):
 
 
 @admin.register(ActionTable)
-class ActionTableAdmin(ImportExportModelAdmin):
+class ActionTableAdmin(SlugFixedAfterCreationMixin, ImportExportModelAdmin):
     resource_classes = [ActionTableResource]
     formats = SPREADSHEET_FORMATS
     list_display = ("name", "status", "lead_names", "convened_on", "sunset_on", "last_update")

@@ -19,6 +19,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cswb.lib.admin import SlugFixedAfterCreationMixin
 from cswb.lib.workflow_admin import WorkflowAdminMixin
 from grants import permissions, services
 from grants.forms import AssignForm, DeclareForm, ScoreForm
@@ -58,7 +59,7 @@ class FundAdminForm(forms.ModelForm):
 
 
 @admin.register(Fund)
-class FundAdmin(admin.ModelAdmin):
+class FundAdmin(SlugFixedAfterCreationMixin, admin.ModelAdmin):
     form = FundAdminForm
     list_display = ("name", "funder", "allocated", "committed_display", "remaining_display")
     search_fields = ("name", "funder")
@@ -170,7 +171,7 @@ class RoundAdminForm(forms.ModelForm):
 
 
 @admin.register(Round)
-class RoundAdmin(admin.ModelAdmin):
+class RoundAdmin(SlugFixedAfterCreationMixin, admin.ModelAdmin):
     form = RoundAdminForm
     list_display = ("name", "fund", "opens_at", "closes_at", "status_display", "funding_year",
                     "max_request")

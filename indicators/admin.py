@@ -12,6 +12,7 @@ from django.utils.translation import ngettext
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats.base_formats import CSV, XLSX
 
+from cswb.lib.admin import SlugFixedAfterCreationMixin
 from cswb.lib.spreadsheets import SafeImportForm
 from indicators import services
 from indicators.files import FileRejected
@@ -78,7 +79,7 @@ class ImportExportStewardAdmin(ImportExportModelAdmin, StewardAdmin):
 
 
 @admin.register(Domain)
-class DomainAdmin(StewardAdmin):
+class DomainAdmin(SlugFixedAfterCreationMixin, StewardAdmin):
     list_display = ("name", "slug", "order")
     prepopulated_fields = {"slug": ("name",)}
     search_fields = ("name",)
@@ -111,7 +112,7 @@ class RemoteSourceInline(admin.TabularInline):
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(ImportExportStewardAdmin):
+class IndicatorAdmin(SlugFixedAfterCreationMixin, ImportExportStewardAdmin):
     resource_classes = [IndicatorResource]
     list_display = ("name", "domain", "unit", "direction", "zone", "published", "is_sample",
                     "summary_comparison", "summary_trend", "refresh_problem")

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from cswb.accounts.roles import Role
 from cswb.lib.exports import csv_response
 from cswb.lib.workflow_admin import WorkflowAdminMixin
+from cswb.outbox import kinds
 from cswb.outbox.models import Message
 from indicators.models import Geography
 from issues import intake, permissions, selectors, services, workflow
@@ -291,7 +292,7 @@ class IssueAdmin(WorkflowAdminMixin, TriagePermissionsMixin, admin.ModelAdmin):
         rows = [
             (
                 reverse("admin:outbox_message_change", args=[m.pk]),
-                m.kind,
+                kinds.label(m.kind),
                 m.to_email,
                 m.get_state_display(),
             )

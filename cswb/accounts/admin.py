@@ -8,6 +8,7 @@ that link. Authenticator devices and recovery codes are listed without their sec
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Exists, OuterRef, Q
 from django.shortcuts import redirect
@@ -18,8 +19,10 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cswb.accounts import permissions, services
-from cswb.accounts.models import Enrolment, User
-from cswb.accounts.roles import Role
+from cswb.accounts.models import Enrolment, StaffRole, User
+from cswb.accounts.roles import DESCRIPTIONS, Role
+
+admin.site.unregister(Group)
 
 
 class InviteForm(forms.Form):
@@ -48,6 +51,19 @@ class StaffChangeForm(forms.ModelForm):
         ]
 
 
+class RoleFilter(admin.SimpleListFilter):
+    title = _("role")
+    parameter_name = "role"
+
+    def lookups(self, request, model_admin):
+        return [(role.value, role.label) for role in Role]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(groups__name=self.value())
+        return queryset
+
+
 class EnrolledFilter(admin.SimpleListFilter):
     title = _("second factor")
     parameter_name = "enrolled"
@@ -67,9 +83,10 @@ class EnrolledFilter(admin.SimpleListFilter):
 class UserAdmin(BaseUserAdmin):
     form = StaffChangeForm
     list_display = (
-        "username", "email", "first_name", "last_name", "is_staff", "is_active", "second_factor",
+        "username", "full_name", "email", "roles", "last_login", "second_factor", "is_active",
     )
-    list_filter = (EnrolledFilter, "is_staff", "is_superuser", "is_active", "groups")
+    list_filter = (RoleFilter, EnrolledFilter, "is_staff", "is_superuser", "is_active")
+    ordering = ("last_name", "first_name", "username")
     fieldsets = (
         (None, {"fields": ("username",)}),
         (_("Personal info"), {"fields": ("first_name", "last_name", "email")}),
@@ -86,6 +103,7 @@ class UserAdmin(BaseUserAdmin):
         return (
             super()
             .get_queryset(request)
+            .prefetch_related("groups")
             .annotate(
                 has_second_factor=Exists(
                     TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)
@@ -96,6 +114,28 @@ class UserAdmin(BaseUserAdmin):
     @admin.display(boolean=True, description=_("second factor"), ordering="has_second_factor")
     def second_factor(self, obj):
         return obj.has_second_factor
+
+    @admin.display(description=_("name"), ordering="last_name")
+    def full_name(self, obj):
+        return obj.get_full_name() or "—"
+
+    @admin.display(description=_("roles"))
+    def roles(self, obj):
+        names = [str(StaffRole(name=g.name)) for g in obj.groups.all()]
+        if obj.is_superuser:
+            names.insert(0, str(_("Superuser (every role)")))
+        return ", ".join(names) or _("No role")
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "groups":
+            kwargs["label"] = _("Roles")
+            kwargs["help_text"] = " ".join(
+                f"{role.label}: {DESCRIPTIONS[role]}" for role in Role
+            )
+        formfield = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if db_field.name == "groups":
+            formfield.label_from_instance = lambda group: str(StaffRole(name=group.name))
+        return formfield
 
     def get_urls(self):
         # Leave out the base class's "set this user's password" page: nobody but the account's
@@ -226,3 +266,37 @@ class StaticDeviceAdmin(_DeviceAdmin):
     @admin.display(description=_("recovery codes left"), ordering="unused")
     def codes_left(self, obj):
         return obj.unused
+
+
+@admin.register(StaffRole)
+class StaffRoleAdmin(admin.ModelAdmin):
+    """The roles are set by the code (each app's permissions.py): read them here, give them to
+    people on their user page."""
+
+    list_display = ("role_name", "description", "people")
+    fields = ("role_name", "description", "people")
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(people_count=Count("user"))
+
+    @admin.display(description=_("role"), ordering="name")
+    def role_name(self, obj):
+        return str(obj)
+
+    @admin.display(description=_("what it may do"))
+    def description(self, obj):
+        return obj.description()
+
+    @admin.display(description=_("people"), ordering="people_count")
+    def people(self, obj):
+        return obj.people_count
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

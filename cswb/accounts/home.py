@@ -1,10 +1,8 @@
 """Administrators' home: everyone's work in summary, and staff without a second factor."""
 
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cswb.accounts.roles import Role, has_role
 from cswb.lib.home import Count, Item, Section
@@ -12,11 +10,10 @@ from cswb.lib.home import Count, Item, Section
 
 def staff_without_second_factor():
     """Return active staff with no confirmed authenticator app (one query)."""
-    confirmed = TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)
     return (
         get_user_model()
-        .objects.filter(is_active=True, is_staff=True)
-        .exclude(Exists(confirmed))
+        .objects.unenrolled()
+        .filter(is_active=True)
         .order_by("last_name", "first_name", "username")
     )
 
@@ -31,7 +28,7 @@ def sections(user, *, summary=False) -> list[Section]:
         title=_("People"),
         order=8,
         counts=[Count(_("Staff without a second factor"), len(missing),
-                      f"{users}?second_factor=no", alert=True)],
+                      f"{users}?enrolled=no", alert=True)],
         empty=_("Every active staff member has set up an authenticator app."),
         links=[(_("People and roles"), users)],
     )

@@ -1,4 +1,4 @@
-from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.auth.models import AbstractUser, Group, UserManager
 from django.db import models
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
@@ -38,6 +38,10 @@ class User(AbstractUser):
         verbose_name = _("user")
         verbose_name_plural = _("users")
         swappable = "AUTH_USER_MODEL"
+
+    def __str__(self):
+        """Name people as people: their full name, their username only when they have none."""
+        return self.get_full_name() or self.get_username()
 
     def role_names(self) -> frozenset[str]:
         """Return the names of the user's groups; one query, cached on the instance."""
@@ -99,3 +103,22 @@ class Enrolment(models.Model):
 
     def __str__(self):
         return f"Enrolment link for {self.user} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class StaffRole(Group):
+    """A staff role (kept as a Django group), shown to people as a role with what it may do."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("role")
+        verbose_name_plural = _("roles")
+
+    def __str__(self):
+        from cswb.accounts.roles import Role
+
+        return str(Role(self.name).label) if self.name in Role.values else self.name
+
+    def description(self) -> str:
+        from cswb.accounts.roles import DESCRIPTIONS
+
+        return str(DESCRIPTIONS.get(self.name, ""))

@@ -3,8 +3,21 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from cswb.lib.links import redact
-from cswb.outbox import permissions, services
+from cswb.outbox import kinds, permissions, services
 from cswb.outbox.models import Message
+
+
+class KindFilter(admin.SimpleListFilter):
+    title = _("kind")
+    parameter_name = "kind"
+
+    def lookups(self, request, model_admin):
+        return sorted(kinds.all_kinds().items(), key=lambda item: str(item[1]))
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(kind=self.value())
+        return queryset
 
 
 class NeedsAttentionFilter(admin.SimpleListFilter):
@@ -32,7 +45,7 @@ class MessageAdmin(admin.ModelAdmin):
 
     list_display = (
         "created_at",
-        "kind",
+        "kind_name",
         "to_email",
         "subject",
         "state",
@@ -40,7 +53,7 @@ class MessageAdmin(admin.ModelAdmin):
         "next_attempt_at",
         "sent_at",
     )
-    list_filter = (NeedsAttentionFilter, "state", "kind")
+    list_filter = (NeedsAttentionFilter, "state", KindFilter)
     search_fields = ("to_email", "subject", "=dedupe_key")
     date_hierarchy = "created_at"
     actions = ["retry"]
@@ -75,6 +88,10 @@ class MessageAdmin(admin.ModelAdmin):
     @admin.display(description=_("extra headers"))
     def extra_headers(self, obj):
         return redact("\n".join(f"{name}: {value}" for name, value in obj.headers.items()))
+
+    @admin.display(description=_("kind"), ordering="kind")
+    def kind_name(self, obj):
+        return kinds.label(obj.kind)
 
     def has_module_permission(self, request):
         return permissions.can_view_messages(request.user)

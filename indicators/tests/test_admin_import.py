@@ -182,3 +182,20 @@ def test_it_refuses_an_indicator_with_an_unknown_unit(client, steward_user, doma
     })
     assert "Value &#x27;furlongs&#x27; is not a valid choice." in response.content.decode()
     assert not Indicator.objects.exists()
+
+
+def test_it_lists_each_problem_row_by_its_spreadsheet_number_in_words(client, steward_user,
+                                                                       domains):
+    client.force_login(steward_user)
+    rows = [indicator_row(), indicator_row(slug="second", unit="furlongs")]
+    response = client.post(reverse("admin:indicators_indicator_import"), {
+        "resource": "0", "format": "0",
+        "import_file": SimpleUploadedFile(
+            "indicators.csv", csv_bytes(rows, header=INDICATOR_HEADER)),
+    })
+    html = " ".join(response.content.decode().split())
+    # The header is row 1 and the first indicator row 2: the bad one is row 3 of the file.
+    assert '<th scope="row">3</th>' in html
+    assert "Column “unit”: Value &#x27;furlongs&#x27; is not a valid choice." in html
+    assert "validation-error-container" not in html  # nothing hidden behind a hover
+    assert not Indicator.objects.exists()

@@ -247,7 +247,7 @@ def test_the_issue_page_shows_the_delivery_state_of_its_emails(
     Message.objects.filter(to_email=issue.email).update(state=Message.State.FAILED)
     client.force_login(triage_user)
     html = client.get(_change_url(issue)).content.decode()
-    assert f"issues.responded</a> → {issue.email}: Failed" in html
+    assert f"Response to the resident</a> → {issue.email}: Failed" in html
 
 
 def test_the_statistics_count_issues_by_channel(client, triage_user):
