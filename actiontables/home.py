@@ -35,14 +35,16 @@ def _tables_section(user) -> Section:
         )
         quiet += stale
         section.items.append(Item(
-            reference=table.get_status_display(),
-            title=table.name,
+            reference=table.name,
+            title=(_("%(status)s · last update published %(date)s")
+                   % {"status": table.get_status_display(), "date": table.last_published}
+                   if table.last_published
+                   else _("%(status)s · no update published yet")
+                   % {"status": table.get_status_display()}),
             url=reverse("admin:actiontables_actiontable_change", args=[table.pk]),
             since=table.last_published,
             overdue=stale,
-            note=(_("No published update in six months") if stale and table.last_published
-                  else _("No update published yet") if stale
-                  else _("Last update published")),
+            note=_("Quiet for six months: write an update") if stale else _("Up to date"),
         ))
         section.links.append((_("Write an update for %(table)s") % {"table": table.name},
                               f"{add_update}?table={table.pk}"))
