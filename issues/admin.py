@@ -104,7 +104,7 @@ class AssignedFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         choices = [("me", _("Me")), ("nobody", _("Nobody"))]
-        return choices + [(str(u.pk), u.get_username()) for u in triage_users()]
+        return choices + [(str(u.pk), str(u)) for u in triage_users()]
 
     def queryset(self, request, queryset):
         value = self.value()
@@ -348,7 +348,7 @@ class IssueAdmin(WorkflowAdminMixin, TriagePermissionsMixin, admin.ModelAdmin):
                 "%(count)d issues assigned to %(user)s.",
                 changed,
             )
-            % {"count": changed, "user": assignee.get_username()},
+            % {"count": changed, "user": str(assignee)},
             messages.SUCCESS,
         )
 
