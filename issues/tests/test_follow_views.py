@@ -150,6 +150,8 @@ def test_the_timeline_names_each_table_an_issue_was_referred_to(
     forming = ActionTable.objects.create(
         name="Youth Housing Action Table", slug="youth-housing", summary=".",
         status=ActionTable.Status.FORMING,
+        # A table receives referrals only once someone there would hear of them.
+        contact_email="youth-housing@halton.example",
     )
     services.issue_transition(
         issue=issue, name="refer", by=triage_user, action_table=homelessness_table
