@@ -180,7 +180,11 @@ STRATEGIES = [
      "Safer Communities grants, and sharing what works."),
 ]
 
-# table slug of the strategy, outcome, indicator slug, direction, baseline period, note
+# table slug of the strategy, outcome, indicator slug, direction, baseline period, note. The
+# Statistics Canada indicators (crime rates, CCHS) get their figures from the dashboard's remote
+# sources: their baseline is left for staff to set once the first figures are in.
+FROM_STATCAN = ("No baseline yet: set it from the first Statistics Canada figure for Halton. "
+                "Halton has not published a target.")
 OUTCOMES = [
     ("youth-mental-health", "Fewer emergency visits for self-harm", "ed-visits-self-harm",
      Outcome.Direction.DECREASE, "2017", ""),
@@ -195,6 +199,16 @@ OUTCOMES = [
      "Measured for all residents: no indicator on older adults alone is on the dashboard yet."),
     ("building-safer-communities", "Less violent crime", "violent-crime-severity-index",
      Outcome.Direction.DECREASE, "2013", ""),
+    ("building-safer-communities", "Fewer violent crimes reported to police",
+     "police-reported-violent-crime-rate", Outcome.Direction.DECREASE, None, FROM_STATCAN),
+    ("alcohol", "Less heavy drinking", "heavy-drinking", Outcome.Direction.DECREASE, None,
+     FROM_STATCAN),
+    ("older-adult-isolation", "More residents with a strong sense of belonging",
+     "strong-community-belonging", Outcome.Direction.INCREASE, None,
+     "Measured for residents aged 12 and over. " + FROM_STATCAN),
+    ("crisis-mental-health", "More residents who rate their mental health very good or "
+     "excellent", "good-mental-health", Outcome.Direction.INCREASE, None,
+     "Measured for residents aged 12 and over. " + FROM_STATCAN),
 ]
 
 # leadership seat, sectors, note
@@ -305,7 +319,7 @@ def load() -> str:
             if indicator is None or region is None or slug not in strategies:
                 skipped += 1
                 continue
-            baseline = (
+            baseline = period and (
                 Observation.objects.filter(indicator=indicator, geography=region, period=period)
                 .values_list("value", flat=True).first()
             )
@@ -313,8 +327,8 @@ def load() -> str:
                 strategy=strategies[slug], statement=statement,
                 defaults={
                     "indicator": indicator, "geography": region, "direction": direction,
-                    "baseline_period": period if baseline is not None else "",
-                    "baseline_value": Decimal(baseline) if baseline is not None else None,
+                    "baseline_period": period if baseline else "",
+                    "baseline_value": Decimal(baseline) if baseline else None,
                     "target_note": note or NO_TARGET, "order": order,
                 },
             )
