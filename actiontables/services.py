@@ -16,6 +16,7 @@ from cswb.outbox.services import message_queue
 
 CONFIRM_PURPOSE = "actiontables.follow"
 UNSUBSCRIBE_PURPOSE = "actiontables.unsubscribe"
+PLAN_REPORTS_PURPOSE = "actiontables.plan-reports"
 CONFIRM_MAX_AGE = 60 * 60 * 24 * 7
 # An unsubscribe link must keep working in an old email.
 UNSUBSCRIBE_MAX_AGE = 60 * 60 * 24 * 365 * 10
@@ -116,6 +117,12 @@ def unsubscribe_link(subscription: Subscription) -> str:
     return absolute(reverse("actiontables:unsubscribe", kwargs={"token": token}))
 
 
+def plan_reports_link(subscription: Subscription) -> str:
+    """Return the link that adds the plan's yearly report to an active subscription."""
+    token = make_token(PLAN_REPORTS_PURPOSE, str(subscription.pk))
+    return absolute(reverse("actiontables:follow_plan_reports", kwargs={"token": token}))
+
+
 def subscription_request(
     *, table: ActionTable, email: str, plan_reports: bool = False, now=None
 ) -> Subscription:
@@ -145,7 +152,10 @@ def subscription_request(
             context = {
                 "table": table,
                 "unsubscribe_url": unsubscribe_link(subscription),
-                "wants_plan_reports": plan_reports and not subscription.plan_reports,
+                "plan_reports_url": (
+                    plan_reports_link(subscription)
+                    if plan_reports and not subscription.plan_reports else ""
+                ),
             }
         else:
             subscription.nonce += 1
@@ -214,6 +224,27 @@ def subscription_confirm(*, token: str) -> Subscription:
         if confirmed != 1:
             raise LinkProblem("used", subscription)
         subscription.refresh_from_db()
+    return subscription
+
+
+def subscription_from_plan_reports_token(token: str) -> Subscription:
+    """Return the active subscription a report link names, or raise LinkProblem."""
+    value = read_token(PLAN_REPORTS_PURPOSE, token, max_age=CONFIRM_MAX_AGE)
+    if not value or not value.isdigit():
+        raise LinkProblem("invalid")
+    subscription = Subscription.objects.select_related("table").filter(pk=int(value)).first()
+    if subscription is None:
+        raise LinkProblem("invalid")
+    if not subscription.is_active:
+        raise LinkProblem("unsubscribed", subscription)
+    return subscription
+
+
+def subscription_add_plan_reports(*, token: str) -> Subscription:
+    """Add the plan's yearly report to the subscription in ``token``; twice is harmless."""
+    subscription = subscription_from_plan_reports_token(token)
+    Subscription.objects.filter(pk=subscription.pk).update(plan_reports=True)
+    subscription.refresh_from_db()
     return subscription
 
 

@@ -12,6 +12,8 @@ urlpatterns = [
     path("feed/", feed_view(feeds.UpdatesFeed()), name="feed"),
     path("feed/rss/", feed_view(feeds.UpdatesFeed.rss()), name="feed_rss"),
     path("follow/confirm/<str:token>/", views.follow_confirm, name="follow_confirm"),
+    path("follow/yearly-report/<str:token>/", views.follow_plan_reports,
+         name="follow_plan_reports"),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
     path("<slug:slug>/", views.table, name="table"),
     path("<slug:slug>/feed/", feed_view(feeds.TableUpdatesFeed()), name="table_feed"),

@@ -129,6 +129,22 @@ def follow_confirm(request, token):
     return render(request, "actiontables/follow_confirm.html", {"subscription": subscription})
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
+def follow_plan_reports(request, token):
+    """Add the plan's yearly report to an active subscription: a button on GET, done on POST."""
+    try:
+        if request.method == "POST":
+            subscription = services.subscription_add_plan_reports(token=token)
+            done = True
+        else:
+            subscription = services.subscription_from_plan_reports_token(token)
+            done = False
+    except services.LinkProblem as problem:
+        return _link_problem(request, problem, action="confirm")
+    return render(request, "actiontables/follow_plan_reports.html",
+                  {"subscription": subscription, "done": done})
+
+
 @csrf_exempt  # RFC 8058 one-click unsubscribe POSTs come from mail providers, without a CSRF token
 @require_http_methods(["GET", "HEAD", "POST"])
 def unsubscribe(request, token):

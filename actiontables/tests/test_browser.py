@@ -1,6 +1,7 @@
 import pytest
 from django.urls import reverse
 
+from actiontables import services
 from actiontables.models import ActionTable
 from actiontables.tests.factories import (
     ActionTableFactory,
@@ -90,3 +91,17 @@ def test_the_follow_form_shows_errors_accessibly_and_at_phone_width(
     assert page.evaluate("document.activeElement.id") == "error-summary"
     assert page.get_by_label("Your email address").input_value() == "not-an-address"
     assert_accessible(page)
+
+
+def test_a_follower_adds_the_yearly_report_on_an_accessible_page(
+    page, public_data, assert_accessible
+):
+    from urllib.parse import urlsplit
+
+    page.goto(urlsplit(services.plan_reports_link(public_data["active"])).path)
+    assert_accessible(page)
+    page.get_by_role("button", name="Yes, send me the yearly report too").click()
+    assert "will also get the plan's yearly progress report" in page.locator("main").inner_text()
+    assert_accessible(page)
+    public_data["active"].refresh_from_db()
+    assert public_data["active"].plan_reports

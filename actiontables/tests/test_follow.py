@@ -358,7 +358,7 @@ def test_a_follower_may_ask_for_the_plans_yearly_report_too(
     assert "yearly progress report" not in plain.body
 
 
-def test_an_active_follower_asking_for_the_report_is_told_how_to_add_it(
+def test_an_active_follower_adds_the_report_from_a_link_in_their_mailbox(
     client, table, django_capture_on_commit_callbacks
 ):
     SubscriptionFactory(table=table, email="partner@example.net")
@@ -366,4 +366,22 @@ def test_an_active_follower_asking_for_the_report_is_told_how_to_add_it(
         follow(client, table, "partner@example.net", plan_reports="on")
 
     assert not Subscription.objects.get().plan_reports  # not without the mailbox's consent
-    assert "To add it, stop following" in mail.outbox[0].body
+    link = next(link for link in links_in(mail.outbox[0].body) if "/yearly-report/" in link)
+    page = client.get(path_of(link))
+    assert "Yes, send me the yearly report too" in page.content.decode()
+    assert not Subscription.objects.get().plan_reports  # a mail scanner's GET changes nothing
+    done = client.post(path_of(link))
+    assert "will also get the plan's yearly progress report" in done.content.decode()
+    assert Subscription.objects.get().plan_reports
+
+    bad = client.post(path_of(link)[:-3] + "xx/")
+    assert bad.status_code == 400
+
+
+def test_no_report_link_goes_to_a_follower_who_did_not_ask(
+    client, table, django_capture_on_commit_callbacks
+):
+    SubscriptionFactory(table=table, email="partner@example.net")
+    with django_capture_on_commit_callbacks(execute=True):
+        follow(client, table, "partner@example.net")
+    assert "/yearly-report/" not in mail.outbox[0].body
