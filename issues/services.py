@@ -10,7 +10,6 @@ referral triage decides, to the contacts of the table it is referred to (see SEC
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -38,24 +37,6 @@ def _next_number(year: int) -> int:
     """
     with transaction.atomic():
         return ReferenceCounter.take(year)
-
-
-def _admin_url(issue: Issue) -> str:
-    from django.conf import settings
-
-    return settings.SITE_URL + reverse("admin:issues_issue_change", args=[issue.pk])
-
-
-def _staff_context(issue: Issue) -> dict:
-    return {
-        "reference": issue.reference,
-        "topic": issue.get_topic_display(),
-        "municipality": issue.municipality.name,
-        "description": issue.description,
-        "affected": issue.affected,
-        "submitted_at": issue.submitted_at,
-        "admin_url": _admin_url(issue),
-    }
 
 
 def _unique(emails) -> list[str]:
@@ -168,7 +149,7 @@ def issue_submit(
                 dedupe_key=f"issue:{issue.pk}:resident:ack",
             )
         readers, routed = triage_recipients(issue)
-        context = _staff_context(issue)
+        context = workflow.staff_context(issue)
         for recipient in readers:
             outbox.message_queue(
                 to=recipient,

@@ -45,3 +45,28 @@ def test_the_home_says_what_each_role_may_do(client, role_users):
     client.force_login(role_users["reviewer"])
     html = client.get(HOME).content.decode()
     assert "Grant reviewer" in html and "scores the grant applications assigned to them" in html
+
+
+def test_the_homes_show_failed_mail_by_the_outgoing_mail_rule(client, role_users):
+    from cswb.outbox.models import Message
+    from cswb.outbox.services import message_queue
+
+    kinds = [("issues.responded", "Issue Mail"), ("grants.decision", "Grant Mail"),
+             ("actiontables.confirm", "Follower Mail")]
+    for kind, subject_name in kinds:
+        message = message_queue(to="nobody@example.org", template="test-message",
+                                context={"name": subject_name}, kind=kind)
+        Message.objects.filter(pk=message.pk).update(state=Message.State.FAILED,
+                                                     subject=subject_name)
+    seen = {}
+    for who in ["triage", "grant_staff", "lead", "admin"]:
+        client.force_login(role_users[who])
+        html = client.get(HOME).content.decode()
+        seen[who] = {name for name in ["Issue Mail", "Grant Mail", "Follower Mail"] if name in html}
+    assert seen == {
+        "triage": {"Issue Mail"},
+        "grant_staff": {"Grant Mail"},
+        # Followers' addresses are for administrators only, on the list and on the homes alike.
+        "lead": set(),
+        "admin": set(),  # the administrator's home shows the count in summary, not each message
+    }
