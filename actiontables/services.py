@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from actiontables.models import ActionTable, ProgressUpdate, Subscription
-from cswb.lib.links import make_token, read_token
+from cswb.lib.links import LIFETIMES, make_token, read_token
 from cswb.lib.tasks import task_enqueue
 from cswb.outbox.models import Message
 from cswb.outbox.services import message_queue
@@ -17,9 +17,10 @@ from cswb.outbox.services import message_queue
 CONFIRM_PURPOSE = "actiontables.follow"
 UNSUBSCRIBE_PURPOSE = "actiontables.unsubscribe"
 PLAN_REPORTS_PURPOSE = "actiontables.plan-reports"
-CONFIRM_MAX_AGE = 60 * 60 * 24 * 7
-# An unsubscribe link must keep working in an old email.
-UNSUBSCRIBE_MAX_AGE = 60 * 60 * 24 * 365 * 10
+CONFIRM_MAX_AGE = LIFETIMES[CONFIRM_PURPOSE]
+# Every update email carries a fresh unsubscribe link; an old one works for as long as the law
+# asks (CASL: 60 days) and the key-rotation period allows (cswb/lib/links.py).
+UNSUBSCRIBE_MAX_AGE = LIFETIMES[UNSUBSCRIBE_PURPOSE]
 # A second confirmation email to the same address is not sent sooner than this.
 RESEND_AFTER = timedelta(minutes=10)
 

@@ -642,9 +642,9 @@ def main() -> int:
         gunicorn = str(bin_dir / "gunicorn") if (bin_dir / "gunicorn").exists() else "gunicorn"
         celery = str(bin_dir / "celery") if (bin_dir / "celery").exists() else "celery"
         # The Procfile's web and worker commands, on loopback.
-        web = procs.spawn("web", [gunicorn, "cswb.wsgi", "--bind", f"127.0.0.1:{port}", "--workers",
-                            str(WEB_WORKERS), "--access-logfile", "-",
-                            "--forwarded-allow-ips", "*"], env)
+        web = procs.spawn("web", [gunicorn, "cswb.wsgi", "-c", "cswb/gunicorn.conf.py",
+                            "--bind", f"127.0.0.1:{port}", "--workers",
+                            str(WEB_WORKERS), "--forwarded-allow-ips", "*"], env)
         worker = procs.spawn("worker", [celery, "-A", "cswb", "worker", "--loglevel", "INFO",
                                "--concurrency", str(WORKER_CONCURRENCY), "--without-gossip",
                                "--without-mingle", "-n", f"bench-{port}@localhost"], env,

@@ -104,6 +104,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "cswb.lib.middleware.SessionLifetimeMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -365,6 +366,8 @@ INDICATORS_SAMPLE_DATA = env_bool("INDICATORS_SAMPLE_DATA", DEBUG)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 30, minimum=60)
 SESSION_SAVE_EVERY_REQUEST = True  # the age above then counts from the last request
+# However active, a staff session ends this long after sign-in (one working day by default).
+SESSION_ABSOLUTE_AGE = env_int("SESSION_ABSOLUTE_AGE", 60 * 60 * 10, minimum=60)
 # Largest request body accepted (grant attachments: 5 files of 10 MB; data files: 25 MB).
 MAX_REQUEST_BYTES = env_int("MAX_REQUEST_MB", 60, minimum=1) * 1024 * 1024
 X_FRAME_OPTIONS = "DENY"
@@ -422,13 +425,25 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Residents' and applicants' private links never reach the log ("Not Found: /issues/...").
+    "filters": {"redact_links": {"()": "cswb.lib.links.RedactLinksFilter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact_links"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
         # WeasyPrint logs every layout step at INFO; its warnings (an unsupported CSS rule, a
         # refused address) are what matters.
         "weasyprint": {"level": "WARNING"},
+        # Through the root's filtered handler only: Django's own handlers (the debug console,
+        # runserver's request log, mail to ADMINS) would print private links as they are.
+        "django": {"handlers": [], "propagate": True},
+        "django.server": {"handlers": ["console"], "propagate": False},
     },
 }
 

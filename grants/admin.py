@@ -17,7 +17,7 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from cswb.lib.admin import SlugFixedAfterCreationMixin
 from cswb.lib.workflow_admin import WorkflowAdminMixin
@@ -209,6 +209,7 @@ class ApplicationAdmin(WorkflowAdminMixin, admin.ModelAdmin):
     list_select_related = ("round",)
     date_hierarchy = "submitted_at"
     list_per_page = 50
+    actions = ["revoke_private_links"]
 
     def get_queryset(self, request):
         return Application.objects.visible_to(request.user).select_related("round")
@@ -228,6 +229,28 @@ class ApplicationAdmin(WorkflowAdminMixin, admin.ModelAdmin):
     @admin.display(description=gettext_lazy("requested"), ordering="amount_requested")
     def amount_display(self, obj):
         return money(obj.amount_requested)
+
+    def has_revoke_links_permission(self, request):
+        return permissions.can_manage_grants(request.user)
+
+    @admin.action(
+        description=gettext_lazy("Revoke the applicant's private links (new ones are emailed)"),
+        permissions=["revoke_links"],
+    )
+    def revoke_private_links(self, request, queryset):
+        revoked = 0
+        for application in queryset:
+            services.application_links_revoke(application=application, user=request.user)
+            revoked += 1
+        self.message_user(
+            request,
+            ngettext(
+                "The private links of %d application no longer work; new ones were emailed.",
+                "The private links of %d applications no longer work; new ones were emailed.",
+                revoked,
+            ) % revoked,
+            messages.SUCCESS,
+        )
 
     def get_urls(self):
         wrap = self.admin_site.admin_view

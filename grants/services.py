@@ -6,6 +6,7 @@ outbox inside the same transaction as the change that causes it.
 
 import datetime
 import secrets
+import uuid
 from decimal import Decimal
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from cswb.lib.links import LIFETIMES
 from cswb.outbox.services import message_queue, messages_forget
 from grants import permissions
 from grants.models import (
@@ -28,6 +30,7 @@ from grants.models import (
     Attachment,
     Award,
     BudgetLine,
+    Event,
     Fund,
     ReferenceCounter,
     Report,
@@ -37,8 +40,9 @@ from grants.models import (
 )
 from grants.workflow import WORKFLOW, State, grant_staff_emails
 
-# Private links work for 180 days: long enough to follow a decision and the reports after it.
-LINK_MAX_AGE = 60 * 60 * 24 * 180
+# Every email to the applicant carries a fresh link, and /grants/applications/new-link/ sends
+# new ones, so a link need not outlive the key-rotation period (cswb/lib/links.py).
+LINK_MAX_AGE = LIFETIMES[LINK_PURPOSE]
 REFERENCE_PREFIX = "BSC"
 REMIND_DAYS_BEFORE = 14
 
@@ -89,6 +93,33 @@ def links_send(*, email: str, now=None) -> int:
             dedupe_key=f"grants:links:{email.strip().lower()}:{hour}",
         )
     return len(applications)
+
+
+@transaction.atomic
+def application_links_revoke(*, application: Application, user) -> Event:
+    """End every private link of ``application`` and email the contact new ones.
+
+    The application gets a new ``public_id``, so links made with the old one open nothing; the
+    event records who did it and when. Raise ``PermissionDenied`` unless ``user`` runs grants.
+    """
+    if not permissions.can_manage_grants(user):
+        raise PermissionDenied(_("Only grant staff may revoke an applicant's links."))
+    locked = Application.objects.select_for_update().select_related("round").get(
+        pk=application.pk
+    )
+    locked.public_id = uuid.uuid4()
+    locked.save(update_fields=["public_id", "updated_at"])
+    application.public_id = locked.public_id
+    event = _record(locked, name="revoke_links", from_state=locked.state,
+                    to_state=locked.state, user=user)
+    message_queue(
+        to=locked.contact_email,
+        template="grants-links",
+        context={"items": [{"application": locked, "link": application_link(locked)}]},
+        kind="grants.links",
+        dedupe_key=f"grants:links:revoked:{locked.pk}:{event.pk}",
+    )
+    return event
 
 
 # Drafts and attachments ------------------------------------------------------------------------

@@ -214,7 +214,7 @@ class IssueAdmin(WorkflowAdminMixin, TriagePermissionsMixin, admin.ModelAdmin):
     ordering = ("-submitted_at",)
     list_per_page = 50
     show_full_result_count = False
-    actions = ["assign_to_me", "assign_to_chosen", "mark_spam"]
+    actions = ["assign_to_me", "assign_to_chosen", "mark_spam", "revoke_private_link"]
     inlines = [IssueEventInline]
     readonly_fields = (
         "reference", "status", "submitted_at", "channel", "topic", "municipality", "description",
@@ -371,6 +371,25 @@ class IssueAdmin(WorkflowAdminMixin, TriagePermissionsMixin, admin.ModelAdmin):
                 % skipped,
                 messages.WARNING,
             )
+
+    @admin.action(
+        description=_("Revoke the resident's private link (a new one is emailed when possible)"),
+        permissions=["change"],
+    )
+    def revoke_private_link(self, request, queryset):
+        revoked = 0
+        for issue in queryset:
+            services.issue_link_revoke(issue=issue, by=request.user)
+            revoked += 1
+        self.message_user(
+            request,
+            ngettext(
+                "The private link of %d issue no longer works.",
+                "The private links of %d issues no longer work.",
+                revoked,
+            ) % revoked,
+            messages.SUCCESS,
+        )
 
     # Statistics --------------------------------------------------------------------------------
 

@@ -19,8 +19,9 @@ from cswb.lib.workflow import WorkflowEvent
 from issues.workflow import FINAL_STATES, OPEN_STATES, PUBLIC_DESCRIPTIONS, State
 
 FOLLOW_LINK_PURPOSE = "issue-follow"
-# A resident may come back to their issue for years; the link outlives the contact details.
-FOLLOW_LINK_MAX_AGE = 60 * 60 * 24 * 365 * 5
+# Every email to the resident carries a fresh link, and an expired one offers to email a new
+# one to the address on file; the lifetime is declared with the others in cswb/lib/links.py.
+FOLLOW_LINK_MAX_AGE = links.LIFETIMES[FOLLOW_LINK_PURPOSE]
 FIRST_RESPONSE_BUSINESS_DAYS = 5
 # Ontario's public holidays, with the days off given when one falls on a weekend.
 STATUTORY_HOLIDAYS = holidays.Canada(subdiv="ON")
@@ -284,6 +285,7 @@ class IssueEvent(WorkflowEvent):
         NOTE = "note", _("Internal note")
         RESPONSE = "response", _("Public response")
         CONTACT_REMOVED = "contact_removed", _("Contact details removed")
+        LINK_REVOKED = "link_revoked", _("Private link revoked")
 
     issue = models.ForeignKey(
         Issue, verbose_name=_("issue"), on_delete=models.CASCADE, related_name="events"

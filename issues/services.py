@@ -8,6 +8,8 @@ only to those who may read issues (triage contacts, triage staff, administrators
 referral triage decides, to the contacts of the table it is referred to (see SECURITY.md).
 """
 
+import uuid
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -273,6 +275,39 @@ def issue_transition(
     return workflow.WORKFLOW.perform(
         issue, name, by=by, inputs={"response": response, "action_table": action_table}
     )
+
+
+@transaction.atomic
+def issue_link_revoke(*, issue: Issue, by) -> IssueEvent:
+    """End the resident's private link (every copy of it) and email them a new one.
+
+    The issue gets a new secret, so links made with the old one open nothing; the event records
+    who did it and when.
+    """
+    _check_triage(by)
+    locked = Issue.objects.select_for_update().get(pk=issue.pk)
+    locked.follow_key = uuid.uuid4()
+    locked.save(update_fields=["follow_key"])
+    issue.follow_key = locked.follow_key
+    event = IssueEvent.objects.create(
+        issue=locked, kind=IssueEvent.Kind.LINK_REVOKED, actor=by,
+        text=_("A new link was emailed to the resident.") if locked.can_be_emailed else "",
+    )
+    if locked.can_be_emailed:
+        outbox.message_queue(
+            to=locked.email,
+            template="issues-follow-link",
+            context={
+                "name": locked.name,
+                "reference": locked.reference,
+                "follow_url": locked.follow_url(),
+                "submitted_at": locked.submitted_at,
+                "revoked": True,
+            },
+            kind="issues.follow_link",
+            dedupe_key=f"issue:{locked.pk}:resident:link:revoked:{event.pk}",
+        )
+    return event
 
 
 def issues_assign(*, issues, assignee, by) -> int:

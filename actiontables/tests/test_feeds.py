@@ -119,3 +119,18 @@ def test_a_browser_that_opens_the_feed_gets_a_readable_page(client, updates):
     reader = client.get(url)
     assert reader["Content-Type"].startswith("application/atom+xml")
     assert "Sec-Fetch-Dest" in reader["Vary"]
+
+
+def test_feed_links_use_the_configured_address_whoever_asks_first(client, settings):
+    settings.SITE_URL = "https://cswb.example.org"
+    food = ActionTableFactory(name="Food Security", slug="food")
+    update = ProgressUpdateFactory(table=food, title="Newer")
+    # The first request comes over plain HTTP (a proxy that sends no X-Forwarded-Proto) and
+    # the page is then cached for everyone.
+    for url in (reverse("actiontables:feed"), reverse("actiontables:table_feed", args=["food"])):
+        body = client.get(url).content.decode()
+        cached = client.get(url, secure=True).content.decode()
+        assert body == cached
+        assert "http://testserver" not in body
+        assert f'href="https://cswb.example.org{update.get_absolute_url()}"' in body
+        assert f'href="https://cswb.example.org{url}"' in body

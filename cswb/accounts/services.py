@@ -29,11 +29,12 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cswb.accounts import permissions
 from cswb.accounts.models import Enrolment
+from cswb.lib.links import LIFETIMES
 from cswb.outbox.services import message_queue
 
 PENDING_KEY = "signin_pending_user"
 PENDING_BACKEND_KEY = "signin_pending_backend"
-ENROLMENT_LIFETIME = timedelta(hours=72)
+ENROLMENT_LIFETIME = timedelta(seconds=LIFETIMES["accounts.enrolment"])
 SIGNIN_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 

@@ -41,6 +41,27 @@ def html_text(*paragraphs: str, items: list[str] = ()) -> SafeString:
     return SafeString("\n".join(parts))
 
 
+class _SiteRequest:
+    """The request as the feed framework sees it: host and scheme from ``SITE_URL``.
+
+    Feeds are cached and shared (``public_page``), so their absolute links must not depend on
+    whoever asked first, over plain HTTP behind a proxy or under another allowed host name.
+    """
+
+    def __init__(self, request):
+        self._request = request
+        self._site = urlsplit(settings.SITE_URL)
+
+    def __getattr__(self, name):
+        return getattr(self._request, name)
+
+    def get_host(self):
+        return self._site.netloc
+
+    def is_secure(self):
+        return self._site.scheme == "https"
+
+
 class PortalFeed(Feed):
     """An Atom feed (``.rss()`` for its RSS twin) whose ids, author and text are correct.
 
@@ -53,6 +74,10 @@ class PortalFeed(Feed):
     feed_name = ""
     entry_name = ""
     item_guid_is_permalink = False
+
+    def get_feed(self, obj, request):
+        # Every absolute link in the feed from SITE_URL, never from the request (see above).
+        return super().get_feed(obj, _SiteRequest(request))
 
     def author_name(self):
         return _("Community Safety and Well-Being team, Halton Region")

@@ -268,3 +268,26 @@ def test_it_signs_out_on_post_only(client, cswb_admin):
     assert client.get("/staff/sign-out/").status_code == 405
     assert client.post("/staff/sign-out/").status_code == 302
     assert SESSION_KEY not in client.session
+
+
+def test_a_session_ends_at_its_absolute_lifetime_however_active(client, enrolled, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    user, device = enrolled
+    _password_step(client, user)
+    client.post("/staff/sign-in/code/", {"code": _code(device), "next": "/admin/"})
+    assert client.get("/admin/").status_code == 200
+    session = client.session
+    limit = settings.SESSION_ABSOLUTE_AGE
+    assert limit <= 12 * 60 * 60
+    session["signed_in_at"] = (timezone.now() - timedelta(seconds=limit - 60)).timestamp()
+    session.save()
+    assert client.get("/admin/").status_code == 200
+    session = client.session
+    session["signed_in_at"] = (timezone.now() - timedelta(seconds=limit + 1)).timestamp()
+    session.save()
+    response = client.get("/admin/", follow=True)
+    assert response.redirect_chain[-1][0].startswith("/staff/sign-in/")
+    assert SESSION_KEY not in client.session

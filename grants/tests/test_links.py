@@ -64,3 +64,45 @@ def test_a_mistyped_address_does_not_count_towards_the_limit(client, started):
     for _ in range(6):
         assert client.post(URL, {"email": "ada@", "started": started}).status_code == 200
     assert client.post(URL, {"email": "x@example.org", "started": started}).status_code == 200
+
+
+def test_grant_staff_revoke_one_applications_links_and_the_contact_gets_new_ones(
+    client, grant_staff_user
+):
+    from grants import services
+    from grants.models import Event
+
+    application = SubmittedApplicationFactory(contact_email="ada@example.org")
+    other = SubmittedApplicationFactory()
+    old, others = services.application_token(application), services.application_token(other)
+    client.force_login(grant_staff_user)
+    response = client.post(reverse("admin:grants_application_changelist"), {
+        "action": "revoke_private_links", "_selected_action": [application.pk],
+    })
+    assert response.status_code == 302
+    client.logout()
+    assert client.get(reverse("grants:status", args=[old])).status_code == 404
+    assert client.get(reverse("grants:status", args=[others])).status_code == 200
+    application.refresh_from_db()
+    new = services.application_token(application)
+    assert client.get(reverse("grants:status", args=[new])).status_code == 200
+    event = Event.objects.get(application=application, transition="revoke_links")
+    assert event.actor == grant_staff_user
+    message = Message.objects.filter(kind="grants.links").latest("pk")
+    assert message.to_email == "ada@example.org"
+    (token,) = re.findall(r"/grants/applications/([^/\s]+)/", message.body_text)
+    from cswb.lib.links import read_token
+
+    assert read_token(services.LINK_PURPOSE, token) == str(application.public_id)
+
+
+def test_reviewers_cannot_revoke_links(client, reviewer_user):
+
+    application = SubmittedApplicationFactory()
+    old = application.public_id
+    client.force_login(reviewer_user)
+    client.post(reverse("admin:grants_application_changelist"), {
+        "action": "revoke_private_links", "_selected_action": [application.pk],
+    })
+    application.refresh_from_db()
+    assert application.public_id == old

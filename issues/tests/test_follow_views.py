@@ -2,6 +2,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.core import mail, signing
 from django.urls import reverse
 
@@ -22,7 +23,7 @@ def test_the_confirmation_shows_the_reference_and_the_private_link(client, issue
     html = response.content.decode()
     assert response.status_code == 200
     assert issue.reference in html
-    assert "http://testserver/issues/follow/" in html
+    assert f"{settings.SITE_URL}/issues/follow/" in html
     assert "We are sending a confirmation with this link to the email address you gave" in html
     # The page is reached by the same secret as the follow page: no contact details on it.
     assert issue.email not in html and issue.name not in html
@@ -88,17 +89,62 @@ def test_a_reference_alone_opens_nothing(client, issue):
     assert client.get(f"/issues/follow/{issue.reference}/").status_code == 404
 
 
-def test_a_link_still_works_after_a_year(client, issue, monkeypatch):
-    token = issue.follow_token()
+def _aged(monkeypatch, days):
     real_loads = signing.loads
 
     def later(*args, **kwargs):
-        # Reading the link a year from now: the age check sees it as 365 days old.
-        kwargs["max_age"] = kwargs["max_age"] - timedelta(days=365).total_seconds()
+        # Reading the link ``days`` from now: the age check sees it that much older.
+        if kwargs.get("max_age") is not None:
+            kwargs["max_age"] = kwargs["max_age"] - timedelta(days=days).total_seconds()
         return real_loads(*args, **kwargs)
 
     monkeypatch.setattr(signing, "loads", later)
+
+
+def test_a_link_works_for_89_days(client, issue, monkeypatch):
+    token = issue.follow_token()
+    _aged(monkeypatch, 89)
     assert client.get(reverse("issues:follow", args=[token])).status_code == 200
+
+
+def test_a_link_stops_working_after_90_days_and_offers_to_send_it_again(
+    client, issue, monkeypatch
+):
+    token = issue.follow_token()
+    _aged(monkeypatch, 90)
+    response = client.get(reverse("issues:follow", args=[token]))
+    assert response.status_code == 404
+    assert f'action="{LINKS}"' in response.content.decode()
+
+
+def test_triage_revokes_one_residents_link_and_it_is_emailed_again(client, issue, triage_user):
+    from issues.models import IssueEvent
+
+    other = IssueFactory(named=True)
+    old, others = issue.follow_token(), other.follow_token()
+    client.force_login(triage_user)
+    response = client.post(reverse("admin:issues_issue_changelist"), {
+        "action": "revoke_private_link", "_selected_action": [issue.pk],
+    })
+    assert response.status_code == 302
+    client.logout()
+    assert client.get(reverse("issues:follow", args=[old])).status_code == 404
+    assert client.get(reverse("issues:follow", args=[others])).status_code == 200
+    issue.refresh_from_db()
+    assert client.get(issue.get_absolute_url()).status_code == 200
+    event = issue.events.get(kind=IssueEvent.Kind.LINK_REVOKED)
+    assert event.actor == triage_user and not event.public
+    message = Message.objects.get(kind="issues.follow_link")
+    assert message.to_email == issue.email
+    assert "earlier links no longer work" in message.body_text
+    assert follow_link_in(message.body_text) == issue
+
+
+def test_only_triage_revokes_links(client, issue, grant_staff_user):
+    from django.core.exceptions import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        services.issue_link_revoke(issue=issue, by=grant_staff_user)
 
 
 def test_the_follow_page_refuses_post(client, issue):

@@ -1,0 +1,43 @@
+"""Private links: lifetimes as SECURITY.md states them, and tokens kept out of logs."""
+
+import logging
+import re
+from pathlib import Path
+
+from django.conf import settings
+
+from cswb.lib import links
+
+SECURITY = (Path(settings.BASE_DIR) / "SECURITY.md").read_text()
+
+
+def test_security_md_states_every_link_lifetime_the_code_uses():
+    table = SECURITY[SECURITY.index("## Private links"):SECURITY.index("## Reporting")]
+    for purpose, seconds in links.LIFETIMES.items():
+        row = next((line for line in table.splitlines() if f"`{purpose}`" in line), None)
+        assert row, f"SECURITY.md has no row for `{purpose}`"
+        days = seconds / 86400
+        words = f"{days:g} days" if days >= 4 else f"{seconds // 3600} hours"
+        assert words in row, (purpose, words, row)
+
+
+def test_the_key_rotation_waits_for_the_longest_signed_link():
+    longest = max(links.LIFETIMES[p] for p in links.SIGNED) // 86400
+    rotation = SECURITY[SECURITY.index("## Rotating the secret key"):]
+    assert re.search(rf"\b{longest} days\b", rotation), rotation
+
+
+def test_every_link_reads_with_its_own_lifetime():
+    token = links.make_token("issue-follow", "x")
+    assert links.read_token("issue-follow", token) == "x"
+    assert links.read_token("issue-follow", token, max_age=-1) is None
+
+
+def test_tokens_never_reach_the_logs(caplog, client, db):
+    caplog.set_level(logging.WARNING, logger="django.request")
+    client.get("/issues/follow/SECRETTOKEN123/")
+    client.get("/grants/applications/SECRETTOKEN456/withdraw/")
+    (handler,) = [h for h in logging.getLogger().handlers if type(h) is logging.StreamHandler]
+    lines = [handler.format(record) for record in caplog.records if handler.filter(record)]
+    assert lines and all("SECRETTOKEN" not in line for line in lines), lines
+    assert any("/issues/follow/[private link]/" in line for line in lines)
