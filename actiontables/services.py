@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from actiontables.models import ActionTable, ProgressUpdate, Subscription
 from cswb.lib.links import LIFETIMES, make_token, read_token
+from cswb.lib.ratelimit import recipient_allows
 from cswb.lib.tasks import task_enqueue
 from cswb.outbox.models import Message
 from cswb.outbox.services import message_queue
@@ -146,7 +147,9 @@ def subscription_request(
             and subscription.last_sent_at is not None
             and now - subscription.last_sent_at < RESEND_AFTER
         )
-        if recently_mailed:
+        # The address was typed by a visitor: at most a few such emails reach one mailbox,
+        # whichever tables and connections are used (cswb.lib.ratelimit).
+        if recently_mailed or not recipient_allows(email):
             return subscription
         if subscription.is_active:
             template, kind = "actiontables-already-following", "actiontables.already_following"

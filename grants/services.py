@@ -20,6 +20,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from cswb.lib.links import LIFETIMES
+from cswb.lib.ratelimit import recipient_allows
+from cswb.outbox.models import Message
 from cswb.outbox.services import message_queue, messages_forget
 from grants import permissions
 from grants.models import (
@@ -215,17 +217,24 @@ def application_save_draft(
         )
     for upload, content_type in uploads:
         attachment_store(application=application, upload=upload, content_type=content_type)
-    message_queue(
-        to=application.contact_email,
-        template="grants-draft-link",
-        context={
-            "application": application,
-            "link": application_link(application),
-            "closes_at": round.closes_at,
-        },
-        kind="grants.draft_link",
-        dedupe_key=f"grants:draft-link:{application.pk}:{application.contact_email.lower()}",
-    )
+    # The link goes once per draft and address; the address was typed by a visitor, so at most
+    # a few such emails reach one mailbox (cswb.lib.ratelimit). ``draft_link_sent`` tells the
+    # caller whether the applicant has it by email.
+    dedupe_key = f"grants:draft-link:{application.pk}:{application.contact_email.lower()}"
+    application.draft_link_sent = Message.objects.filter(dedupe_key=dedupe_key).exists()
+    if not application.draft_link_sent and recipient_allows(application.contact_email):
+        message_queue(
+            to=application.contact_email,
+            template="grants-draft-link",
+            context={
+                "application": application,
+                "link": application_link(application),
+                "closes_at": round.closes_at,
+            },
+            kind="grants.draft_link",
+            dedupe_key=dedupe_key,
+        )
+        application.draft_link_sent = True
     return application
 
 

@@ -146,14 +146,18 @@ def _handle_post(request, round_, application=None, token=None):
         return _form_page(request, round_, form, application)
     token = token or services.application_token(application)
     if not submitting:
-        messages.success(
-            request,
-            _(
+        if application.draft_link_sent:
+            text = _(
                 "Your draft is saved. We emailed a private link to %(email)s so you can come "
                 "back to it; you may also bookmark this page."
             )
-            % {"email": application.contact_email},
-        )
+        else:
+            text = _(
+                "Your draft is saved. We could not email its link to %(email)s just now (that "
+                "address has had many emails from us this hour), so bookmark this page: its "
+                "address is your private link to come back to the draft."
+            )
+        messages.success(request, text % {"email": application.contact_email})
         return redirect("grants:resume", token)
     try:
         application = services.application_submit(application=application)

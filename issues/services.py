@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cswb.lib.ratelimit import recipient_allows
 from cswb.outbox import services as outbox
 from issues import permissions, workflow
 from issues.models import (
@@ -137,7 +138,9 @@ def issue_submit(
             actor=recorded_by,
             text=note,
         )
-        if issue.can_be_emailed:
+        # The address was typed by whoever submitted: at most a few acknowledgements reach one
+        # mailbox, however many connections ask (cswb.lib.ratelimit).
+        if issue.can_be_emailed and recipient_allows(issue.email):
             outbox.message_queue(
                 to=issue.email,
                 template="issues-acknowledgement",

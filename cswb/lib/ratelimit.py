@@ -10,6 +10,11 @@ submission or plain abuse (the honeypot filled, a form sent faster than a person
 a mistake a person is correcting. At the limit the form comes back as typed, with an error saying
 when it can be sent and that 311 takes it now.
 
+Emails a stranger can make the portal send to an address they type (an issue's acknowledgement,
+a follow confirmation, a grant draft's link) are also counted per recipient
+(``recipient_allows``), so many connections together cannot flood one mailbox or carry words of
+their choosing to it. Past that limit the submission is still accepted; only the email is left out.
+
 The cache is Redis in production, so every web process counts against the same limit. When it
 is away, every event is allowed: a rate limit never stops a resident's submission.
 """
@@ -153,3 +158,30 @@ def wait_turn(limit: RateLimit, key: str, *, sleep=time.sleep) -> None:
             return
         # The window is full: sleep to its end.
         sleep(max((verdict.resets_at - timezone.now()).total_seconds(), 0) + 0.001)
+
+
+# Emails that public forms send to an address typed into them, per mailbox, all kinds together.
+RECIPIENT_LIMITS = (
+    RateLimit("mail-recipient-hour", limit=5, window=60 * 60),
+    RateLimit("mail-recipient-day", limit=20, window=60 * 60 * 24),
+)
+
+
+def recipient_key(email: str) -> str:
+    """Return the mailbox ``email`` reaches: lower-cased and without a ``+tag``."""
+    local, _at, domain = email.strip().lower().rpartition("@")
+    return f"{local.split('+', 1)[0]}@{domain}"
+
+
+def recipient_allows(email: str) -> bool:
+    """Count one email a public form asks to send to ``email``; return whether it may go.
+
+    Every limit in ``RECIPIENT_LIMITS`` counts it, so the day's limit holds even when the hours
+    are spread out.
+    """
+    key = recipient_key(email)
+    verdicts = [limit.hit(key) for limit in RECIPIENT_LIMITS]
+    allowed = all(verdict.allowed for verdict in verdicts)
+    if not allowed:
+        log.warning("ratelimit: an email to a typed address was left out (too many for it)")
+    return allowed
