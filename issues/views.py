@@ -89,7 +89,7 @@ def submitted(request, token):
     issue = _issue_from_token(token)
     if issue is None:
         return _link_problem(request)
-    follow_url = issue.follow_url()
+    follow_url = request.build_absolute_uri(issue.get_absolute_url())
     return _private(
         render(
             request,
