@@ -233,7 +233,7 @@ def subscription_confirm(*, token: str) -> Subscription:
 
 def subscription_from_plan_reports_token(token: str) -> Subscription:
     """Return the active subscription a report link names, or raise LinkProblem."""
-    value = read_token(PLAN_REPORTS_PURPOSE, token, max_age=CONFIRM_MAX_AGE)
+    value = read_token(PLAN_REPORTS_PURPOSE, token)
     if not value or not value.isdigit():
         raise LinkProblem("invalid")
     subscription = Subscription.objects.select_related("table").filter(pk=int(value)).first()
