@@ -54,6 +54,8 @@ PAGES = [
      lambda d: reverse("actiontables:follow_confirm", args=["bad-token"])),
     ("actiontables:unsubscribe",
      lambda d: _path(actiontables_services.unsubscribe_link(d["following"]))),
+    ("actiontables:follow_plan_reports",
+     lambda d: _path(actiontables_services.plan_reports_link(d["following"]))),
     # Feeds: a browser opening them gets a page (feed readers get the feed).
     ("actiontables:feed", lambda d: reverse("actiontables:feed")),
     ("actiontables:feed_rss", lambda d: reverse("actiontables:feed_rss")),

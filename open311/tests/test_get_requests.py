@@ -41,7 +41,8 @@ def homelessness_table(db):
     from actiontables.models import ActionTable
 
     return ActionTable.objects.create(name="Homelessness Action Table", slug="homelessness",
-                                      summary="Housing partners.")
+                                      summary="Housing partners.",
+                                      contact_email="homelessness-table@halton.example")
 
 
 def _by_id(answer):
