@@ -93,12 +93,17 @@ def backoff(attempts: int) -> timedelta:
 
 
 def render_email(template: str, context: dict) -> tuple[str, str, str]:
-    """Render ``emails/<template>-subject.txt``, ``-body.txt`` and ``-body.html``."""
+    """Render ``emails/<template>-subject.txt``, ``-body.txt`` and ``-body.html``.
+
+    The HTML body goes into ``emails/_layout.html``, the one page every HTML email is: it names
+    the language (``<html lang>``) so that a screen reader reads the message in the right voice.
+    """
     context = {"SITE_URL": settings.SITE_URL, "SITE_NAME": settings.SITE_NAME, **context}
     subject = render_to_string(f"emails/{template}-subject.txt", context)
     subject = " ".join(subject.split())
     text = render_to_string(f"emails/{template}-body.txt", context)
-    html = render_to_string(f"emails/{template}-body.html", context)
+    body = render_to_string(f"emails/{template}-body.html", context)
+    html = render_to_string("emails/_layout.html", {"subject": subject, "body": body})
     return subject, text, html
 
 

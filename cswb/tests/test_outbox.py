@@ -7,6 +7,7 @@ from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from cswb.outbox import services
 from cswb.outbox.models import Message
@@ -57,7 +58,9 @@ def test_it_stores_then_sends_after_commit(db, django_capture_on_commit_callback
     assert sent.to == ["resident@example.org"]
     assert sent.subject == "Hello Sam"
     assert "Hello Sam, this is a test." in sent.body
-    assert sent.alternatives[0].content.startswith("<p>Hello <strong>Sam</strong>")
+    html = sent.alternatives[0].content
+    assert html.startswith("<!doctype html>") and '<html lang="en-ca">' in html
+    assert "<title>Hello Sam</title>" in html and "<p>Hello <strong>Sam</strong>" in html
     assert sent.extra_headers["Message-ID"] == message.headers["Message-ID"]
 
 
@@ -359,3 +362,15 @@ def test_a_failure_gives_back_the_rest_of_the_batch(db):
         assert rows[other].state == Message.State.PENDING
         assert rows[other].attempts == 0
         assert rows[other].next_attempt_at <= timezone.now()
+
+
+def test_every_html_email_is_a_page_in_the_sites_language(settings):
+    names = sorted(p.name.removesuffix("-body.html")
+                   for p in (settings.BASE_DIR / "templates" / "emails").glob("*-body.html"))
+    assert len(names) > 20
+    for name in names:
+        subject, _text, html = services.render_email(name, {})
+        assert html.startswith("<!doctype html>"), name
+        assert '<html lang="en-ca">' in html, name
+        assert f"<title>{escape(subject)}</title>" in html, name
+        assert html.count("<body>") == 1 and html.rstrip().endswith("</html>"), name
