@@ -308,6 +308,8 @@ if "@" not in DEFAULT_FROM_EMAIL:
 LANGUAGE_CODE = "en-ca"
 LANGUAGES = [("en-ca", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# One date and time style everywhere: "December 2, 2026, 2:40 p.m." (cswb/formats/en_CA).
+FORMAT_MODULE_PATH = ["cswb.formats"]
 TIME_ZONE = "America/Toronto"
 USE_I18N = True
 USE_TZ = True

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q, Sum
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from cswb.lib import links
@@ -488,7 +489,8 @@ class Event(WorkflowEvent):
         verbose_name_plural = _("application events")
 
     def __str__(self):
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.transition} ({self.actor_label})"
+        when = date_format(timezone.localtime(self.created_at), "DATETIME_FORMAT")
+        return f"{when} {self.transition} ({self.actor_label})"
 
     def action_label(self) -> str:
         return action_label(self.transition)

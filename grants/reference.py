@@ -11,6 +11,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from grants.models import Criterion, Fund, OrganizationType, Round
 
@@ -119,8 +120,9 @@ def load_demonstration_round(fund: Fund, today: datetime.date | None = None) -> 
         + " This round is a demonstration: its dates move to the day the portal's reference "
         "data is first loaded, so that the form can be tried end to end.",
         information_sessions=(
-            f"Online information session, {(opens + datetime.timedelta(days=10)):%d %B %Y}, "
-            "noon to 1 p.m.\nDrop-in questions by email to cswb@halton.ca until intake closes"
+            f"Online information session, {date_format(opens + datetime.timedelta(days=10))}, "
+            "12:00 p.m. to 1:00 p.m.\n"
+            "Drop-in questions by email to cswb@halton.ca until intake closes"
         ),
     )
     _add_criteria(round_)

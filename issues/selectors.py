@@ -2,7 +2,7 @@
 history of an issue as its resident may see it."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from statistics import median
 
 from django.db.models import Count, F, Q
@@ -67,15 +67,16 @@ def counts_by_municipality(issues) -> list[tuple[str, int]]:
     return [(g.name, counts.get(g.pk, 0)) for g in Geography.objects.municipalities()]
 
 
-def counts_by_month(issues) -> list[tuple[str, int]]:
-    """Return (YYYY-MM, count) for every month that has issues, oldest first. One query."""
+def counts_by_month(issues) -> list[tuple[date, int]]:
+    """Return (first day of the month, count) for every month that has issues, oldest first.
+    One query."""
     rows = (
         issues.annotate(month=TruncMonth("submitted_at"))
         .values_list("month")
         .annotate(n=Count("pk"))
         .order_by("month")
     )
-    return [(month.strftime("%Y-%m"), n) for month, n in rows]
+    return [(month.date(), n) for month, n in rows]
 
 
 def response_times(issues, now=None) -> ResponseTimes:
@@ -108,7 +109,7 @@ def statistics_rows(issues) -> list[list]:
     rows = [["topic", label, n] for label, n in counts_by_topic(issues)]
     rows += [["channel", label, n] for label, n in counts_by_channel(issues)]
     rows += [["municipality", label, n] for label, n in counts_by_municipality(issues)]
-    rows += [["month", label, n] for label, n in counts_by_month(issues)]
+    rows += [["month", month.isoformat()[:7], n] for month, n in counts_by_month(issues)]
     times = response_times(issues)
     rows += [
         ["first response", "issues with a response", times.responded],

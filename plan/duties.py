@@ -78,11 +78,11 @@ def report_due(year: int) -> datetime.date:
 
 
 def _day(value) -> str:
-    return date_format(value, "j F Y")
+    return date_format(value)
 
 
 def _in(value, precision) -> str:
-    return date_format(value, "F Y" if precision == DatePrecision.MONTH else "Y")
+    return date_format(value, "YEAR_MONTH_FORMAT" if precision == DatePrecision.MONTH else "Y")
 
 
 def deadlines(plan: PlanVersion, today: datetime.date) -> list[Deadline]:

@@ -270,8 +270,8 @@ def _dates(consultation: Consultation) -> str:
     start = consultation.held_from
     end = consultation.held_to
     if end is None or end == start:
-        return date_format(start, "j F Y")
-    return f"{date_format(start, 'j F Y')} – {date_format(end, 'j F Y')}"
+        return date_format(start)
+    return f"{date_format(start)} – {date_format(end)}"
 
 
 def render_report_pdf(report) -> bytes:

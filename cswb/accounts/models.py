@@ -2,6 +2,7 @@ from django.contrib.auth.models import AbstractUser, Group, UserManager
 from django.db import models
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 
@@ -102,7 +103,8 @@ class Enrolment(models.Model):
         indexes = [models.Index(fields=["user", "-created_at"], name="accounts_enrol_user_idx")]
 
     def __str__(self):
-        return f"Enrolment link for {self.user} ({self.created_at:%Y-%m-%d %H:%M})"
+        when = date_format(timezone.localtime(self.created_at), "DATETIME_FORMAT")
+        return f"Enrolment link for {self.user} ({when})"
 
 
 class StaffRole(Group):

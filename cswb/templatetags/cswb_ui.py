@@ -1,10 +1,12 @@
-"""Template helpers every page shares: the error summary's items and the scrolling table region."""
+"""Template helpers every page shares: the error summary's items, the scrolling table region and
+dates with their weekday."""
 
 import html
 import re
 
 from django import template
 from django.template.loader import render_to_string
+from django.utils.formats import date_format
 from django.utils.html import strip_tags
 
 from cswb.lib import forms as form_lib
@@ -18,6 +20,15 @@ CAPTION = re.compile(r"<caption\b(?P<attrs>[^>]*)>(?P<text>.*?)</caption>", re.S
 def error_items(form):
     """Return the form's errors for the summary (see ``cswb.lib.forms.error_summary``)."""
     return form_lib.error_summary(form)
+
+
+@register.filter(expects_localtime=True)
+def with_weekday(value, format_name="DATETIME_FORMAT"):
+    """Return ``value`` after its weekday, in the site's format: "Thursday, December 31, 2026,
+    11:59 p.m." (``|with_weekday:"DATE_FORMAT"`` leaves the time out)."""
+    if value in (None, ""):
+        return ""
+    return f"{date_format(value, 'l')}, {date_format(value, format_name)}"
 
 
 @register.tag

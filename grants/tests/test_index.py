@@ -28,7 +28,7 @@ def test_it_says_when_an_upcoming_intake_opens(client):
     assert "Upcoming" in html
     assert "Intake is closed: the Old intake closed on" in html
     opens = timezone.localtime(upcoming.opens_at)
-    assert f"the Next intake opens on {opens:%A} {opens.day} {opens:%B %Y}" in html
+    assert f"the Next intake opens on {opens:%A}, {opens:%B} {opens.day}, {opens.year}" in html
 
 
 def test_it_says_intake_is_closed_and_that_nothing_is_announced(client):

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -503,7 +504,7 @@ def wds_sources_fetch(sources: list[RemoteSource], *, client: WdsClient | None =
             if not force and _unchanged(work):
                 work.outcome = Outcome(work.source, "unchanged", _(
                     "unchanged (table released %(when)s)")
-                    % {"when": work.release.astimezone(STATCAN_TZ).strftime("%Y-%m-%d %H:%M")})
+                    % {"when": date_format(work.release.astimezone(STATCAN_TZ), "DATETIME_FORMAT")})
         except (SourceFailed, *SHAPE_ERRORS) as exc:
             _fail(work, exc)
 

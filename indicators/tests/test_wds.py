@@ -113,7 +113,7 @@ def test_it_does_not_download_an_unchanged_table_again(two_sources, csi, wds):
     outcomes = services.sources_fetch_all()
     assert [o.status for o in outcomes] == ["unchanged", "unchanged"]
     assert wds.methods() == ["getCubeMetadata"]
-    assert "unchanged (table released 2025-07-22 08:30)" in outcomes[0].message
+    assert "unchanged (table released July 22, 2025, 8:30 a.m.)" in outcomes[0].message
 
 
 def test_a_new_release_brings_revised_figures(two_sources, csi, wds):

@@ -10,12 +10,16 @@ from plan.models import DatePrecision
 
 register = template.Library()
 
-FORMATS = {DatePrecision.DAY: "j F Y", DatePrecision.MONTH: "F Y", DatePrecision.YEAR: "Y"}
+FORMATS = {
+    DatePrecision.DAY: "DATE_FORMAT",
+    DatePrecision.MONTH: "YEAR_MONTH_FORMAT",
+    DatePrecision.YEAR: "Y",
+}
 
 
 @register.filter
 def plan_date(value, precision=DatePrecision.DAY):
-    """Format ``value`` to the precision it is known to: "14 November 2017" or "November 2017"."""
+    """Format ``value`` to the precision it is known to: "November 14, 2017" or "November 2017"."""
     if not value:
         return ""
     return date_format(value, FORMATS.get(precision, FORMATS[DatePrecision.DAY]))

@@ -50,4 +50,4 @@ def test_the_yearly_report_and_the_review():
                           published_at=datetime.datetime(2024, 5, 20, tzinfo=datetime.UTC))
     found = by_key(plan, datetime.date(2024, 7, 1))
     assert found["yearly-report"].state == DutyState.MET
-    assert found["yearly-report"].evidence == ["Published 20 May 2024."]
+    assert found["yearly-report"].evidence == ["Published May 20, 2024."]

@@ -34,7 +34,7 @@ def test_it_reminds_administrators_before_publication_and_only_once(
     assert reminders() == [("publication", "2022-03-31", "14 days before", "sent")]
     assert sorted(m.to[0] for m in mail.outbox) == ["alice-admin@example.org",
                                                      "second-admin@example.org"]
-    assert "Publish the adopted plan by 31 March 2022" in mail.outbox[0].subject
+    assert "Publish the adopted plan by March 31, 2022" in mail.outbox[0].subject
     # The task running twice (or two workers) sends nothing more.
     assert services.reminders_create(today=today) == 0
     with django_capture_on_commit_callbacks(execute=True):

@@ -21,7 +21,7 @@ def test_it_shows_priorities_strategies_tables_and_outcome_progress(client, know
     assert '<span class="progress-symbol" aria-hidden="true">✓</span> On track' in page
     assert "Not enough data" in page and "No target set" in page
     assert "Low income" in page  # the other risk factors
-    assert ">1 March 2022<" in page  # the plan's dates are known to the day
+    assert ">March 1, 2022<" in page  # the plan's dates are known to the day
 
 
 def test_it_warns_about_a_strategy_that_answers_no_priority(client, known_plan):

@@ -7,6 +7,8 @@
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from cswb.accounts import services
 
@@ -27,7 +29,8 @@ class Command(BaseCommand):
             enrolment = services.enrolment_send(user=user)
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from None
+        expires = date_format(timezone.localtime(enrolment.expires_at), "DATETIME_FORMAT")
         self.stdout.write(
-            f"Enrolment link emailed to {user.email}; it works once, until "
-            f"{enrolment.expires_at:%Y-%m-%d %H:%M %Z}."
+            f"Enrolment link emailed to {user.email}; it works once, until {expires} "
+            "(Toronto time)."
         )
