@@ -227,14 +227,19 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A submission must not hang when the broker is away or frozen: connecting and each reply wait at
-# most two seconds, and a web process that failed to reach it leaves the outbox sweep to queue
-# its mail for BROKER_RETRY_SECONDS instead of waiting again (cswb/lib/tasks.py).
+# most two seconds, once (no retry: a retry after kombu's 2 s pause made a frozen Redis cost a
+# resident 6 s), and a web process that failed to reach it leaves the outbox sweep to queue its
+# mail for BROKER_RETRY_SECONDS instead of waiting again (cswb/lib/tasks.py). The socket timeout
+# stays above the worker's one-second BRPOP, which shares these options.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": 2,
     "socket_timeout": 2,
-    "max_retries": 1,
+    "max_retries": 0,
 }
 BROKER_RETRY_SECONDS = env_int("BROKER_RETRY_SECONDS", 10, minimum=1)
+# How often beat's outbox sweep runs; it queues mail still pending this long after it was due (the
+# broker was away when it was saved). Two sweeps bound the wait once Redis is back: a minute.
+OUTBOX_SWEEP_SECONDS = env_int("OUTBOX_SWEEP_SECONDS", 30, minimum=1)
 CELERY_TIMEZONE = "America/Toronto"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Periodic tasks each app needs. Beat copies them into django-celery-beat's tables at start, where
@@ -242,7 +247,7 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "outbox-requeue-stale": {
         "task": "cswb.outbox.tasks.requeue_stale",
-        "schedule": 120.0,
+        "schedule": float(OUTBOX_SWEEP_SECONDS),
     },
     # Indicators: fetch the remote sources and recompute the dashboard once a day, at 9:15
     # Toronto time: after Statistics Canada's 8:30 release, so a table shows the day it is out.

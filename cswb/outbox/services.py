@@ -5,7 +5,7 @@ How a message is never lost
     the change that causes it does. After commit its id is pushed to the broker; when the broker
     is down the push fails quietly (in at most a couple of seconds) and the row stays pending.
     The periodic sweep (``messages_requeue_stale``, beat entry ``outbox-requeue-stale``) queues
-    every message still pending a few minutes after it was due, and releases claims of workers
+    every message still pending one sweep interval after it was due, and releases claims of workers
     that died before the message reached the mail server. A refused or failed send is retried with
     exponential backoff (``backoff``) up to ``OUTBOX_MAX_ATTEMPTS`` times, then marked failed for
     staff, who can queue it again from the admin.
@@ -67,8 +67,6 @@ log = logging.getLogger(__name__)
 TASK_TIME_LIMIT = 300
 # A claimed message not reported back within this time belongs to a worker that died.
 SENDING_LEASE = timedelta(minutes=10)
-# The sweep leaves recently due messages to the task queued for them at commit.
-REQUEUE_AFTER = timedelta(minutes=2)
 # One delivery task sends at most this many messages over one connection.
 BATCH_SIZE = 200
 BATCH_SECONDS = 60
@@ -455,7 +453,13 @@ def message_retry(*, message: Message) -> bool:
     return bool(updated)
 
 
-def messages_requeue_stale(*, now=None, grace: timedelta = REQUEUE_AFTER) -> int:
+def requeue_after() -> timedelta:
+    """Return how long the sweep leaves a due message to the task queued for it at commit: one
+    sweep interval (``OUTBOX_SWEEP_SECONDS``). Queuing it sooner would only cost an idle task."""
+    return timedelta(seconds=getattr(settings, "OUTBOX_SWEEP_SECONDS", 30))
+
+
+def messages_requeue_stale(*, now=None, grace: timedelta | None = None) -> int:
     """Release claims of dead workers and queue every overdue message; return how many are due.
 
     A released claim that had not reached the mail server goes back to pending; one that had is
@@ -463,6 +467,7 @@ def messages_requeue_stale(*, now=None, grace: timedelta = REQUEUE_AFTER) -> int
     are left to the task queued for them.
     """
     now = now or timezone.now()
+    grace = requeue_after() if grace is None else grace
     stuck = Message.objects.stuck(now, SENDING_LEASE)
     stuck.filter(handed_over_at__isnull=False).update(
         state=Message.State.UNCONFIRMED,
