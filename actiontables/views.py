@@ -72,8 +72,21 @@ def table(request, slug):
 @require_safe
 @public_page
 def leadership(request):
-    seats = LeadershipSeat.objects.with_current_members()
-    return render(request, "actiontables/leadership.html", {"seats": seats})
+    """Show the seats and who holds them. Two queries.
+
+    The Region publishes the organizations only: the representative and term columns appear once
+    staff record one, rather than a column of "not published" on every row.
+    """
+    seats = list(LeadershipSeat.objects.with_current_members())
+    members = [member for seat in seats for member in seat.current_members]
+    show_representative = any(m.representative or m.representative_title for m in members)
+    show_term = any(m.term_start or m.term_end for m in members)
+    return render(request, "actiontables/leadership.html", {
+        "seats": seats,
+        "show_representative": show_representative,
+        "show_term": show_term,
+        "vacant_span": 1 + show_representative + show_term,
+    })
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

@@ -1,4 +1,5 @@
 import datetime
+import re
 
 import pytest
 from django.urls import reverse
@@ -8,6 +9,7 @@ from actiontables.tests.factories import (
     ActionTableFactory,
     KeyAreaFactory,
     LeadershipMemberFactory,
+    LeadershipSeatFactory,
     OrganizationFactory,
     ProgressUpdateFactory,
 )
@@ -151,6 +153,55 @@ def test_it_shows_the_leadership_group(client):
     assert "Joseph Brant Hospital" in text
     assert "Pat Chen" in text
     assert "Former Hospital" not in text
+
+
+# What the Region publishes about a member: the organization only.
+ORGANIZATION_ONLY = {"representative": "", "representative_title": "", "term_start": None}
+
+
+def _column_headers(html):
+    head = html[html.index("<thead>"):html.index("</thead>")]
+    return re.findall(r'<th scope="col">([^<]*)</th>', head)
+
+
+def test_the_leadership_group_has_no_column_that_is_empty_on_every_row(client):
+    # What the Region publishes: the seats and the organizations, no names or terms.
+    member = LeadershipMemberFactory(
+        seat__name="Local hospitals", organization__name="Joseph Brant Hospital",
+        **ORGANIZATION_ONLY,
+    )
+    LeadershipMemberFactory(seat=member.seat, organization__name="Milton District Hospital",
+                            **ORGANIZATION_ONLY)
+    LeadershipSeatFactory(name="Local boards of education")
+
+    html = client.get(reverse("actiontables:leadership")).content.decode()
+
+    assert _column_headers(html) == ["Seat", "Organization"]
+    assert "Not published" not in html and "—" not in html
+    assert 'colspan="1">Vacant' in html
+    assert "the names of their representatives are not published here" in html
+
+
+def test_the_leadership_group_shows_representatives_and_terms_once_recorded(
+    client, django_capture_on_commit_callbacks
+):
+    member = LeadershipMemberFactory(seat__name="Local hospitals",
+                                     organization__name="Joseph Brant Hospital",
+                                     **{**ORGANIZATION_ONLY, "representative": "Pat Chen"})
+    LeadershipMemberFactory(seat=member.seat, organization__name="Milton District Hospital",
+                            **ORGANIZATION_ONLY)
+
+    html = client.get(reverse("actiontables:leadership")).content.decode()
+    assert _column_headers(html) == ["Seat", "Organization", "Representative"]
+    assert "Pat Chen" in html and "Not published" in html
+
+    with django_capture_on_commit_callbacks(execute=True):  # a staff edit refreshes the page
+        LeadershipMemberFactory(seat=member.seat, organization__name="Oakville Trafalgar",
+                                **{**ORGANIZATION_ONLY, "term_start": datetime.date(2024, 1, 1)})
+    html = client.get(reverse("actiontables:leadership")).content.decode()
+    assert _column_headers(html) == ["Seat", "Organization", "Representative", "Term"]
+    assert "January 2024 – ongoing" in html
+    assert "the names of their representatives are not published here" not in html
 
 
 def test_it_links_the_published_indicators_a_table_aims_to_move(client):
