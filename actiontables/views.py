@@ -1,12 +1,17 @@
+from types import SimpleNamespace
+
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
 
 from actiontables import permissions, services
 from actiontables.forms import FollowForm, ZoneFilterForm
 from actiontables.models import ActionTable, LeadershipSeat, ProgressUpdate, Zone
+from cswb.lib.outage import form_when_database_down
 from cswb.lib.pagecache import not_kept_unless_shown, one_of, page_number, public_page
 from cswb.lib.ratelimit import RateLimit, limit_form, refuse
 
@@ -89,7 +94,19 @@ def leadership(request):
     })
 
 
+def _follow_form_without_database(request, slug):
+    """Return the follow form as posted, for a request the database refused: the table's name
+    is not at hand, so the page says "this action table"."""
+    table = SimpleNamespace(
+        name=_("this action table"),
+        slug=slug,
+        get_absolute_url=reverse("actiontables:table", args=[slug]),
+    )
+    return "actiontables/follow.html", {"table": table, "form": FollowForm(request.POST)}
+
+
 @require_http_methods(["GET", "HEAD", "POST"])
+@form_when_database_down(_follow_form_without_database)
 def follow(request, slug):
     table = _public_table(request, slug, preview=False)
     refusal = None

@@ -109,6 +109,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
+    # A view that failed because the database is away answers 503, keeping a posted form.
+    "cswb.lib.outage.DatabaseOutageMiddleware",
     # Last, as django-axes asks: it turns a lock-out raised during sign-in into its response.
     "axes.middleware.AxesMiddleware",
 ]

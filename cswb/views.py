@@ -1,6 +1,7 @@
 """Site-wide pages: home, the footer's statements, the health check and the error pages."""
 
 import logging
+import sys
 
 from django.core.cache import cache
 from django.db import connection
@@ -11,6 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from cswb.celery import app as celery_app
+from cswb.lib import outage
 from cswb.lib.pagecache import public_page
 
 log = logging.getLogger(__name__)
@@ -131,4 +133,9 @@ def page_not_found(request, exception=None):
 
 
 def server_error(request):
+    # Django calls this while handling the exception: one raised outside a view (a session
+    # read in a middleware) may say the database is away, which is a 503, not our bug.
+    exc = sys.exc_info()[1]
+    if outage.database_unavailable(exc):
+        return outage.unavailable_response(request, exc)
     return render(request, "500.html", status=500)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cswb.accounts.roles import Role
 from cswb.lib.forms import HumanCheckMixin
+from cswb.lib.outage import RememberChoicesMixin
 from cswb.lib.workflow import TransitionForm
 from grants.models import MAX_ATTACHMENTS, ZERO, Application, BudgetCategory
 from indicators.models import Geography
@@ -101,7 +102,7 @@ def budget_field_name(category: str, year: int) -> str:
     return f"budget_{category}_{year}"
 
 
-class ApplicationForm(HumanCheckMixin, forms.ModelForm):
+class ApplicationForm(RememberChoicesMixin, HumanCheckMixin, forms.ModelForm):
     """The public application form; ``submitting`` decides how complete it must be.
 
     A draft needs only the organization and a way to reach the contact; a submission needs

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from cswb.lib.exports import csv_response
 from cswb.lib.links import read_token
+from cswb.lib.outage import form_when_database_down
 from cswb.lib.pagecache import PAGE_TTL, not_kept_unless_shown, page_number, public_page
 from cswb.lib.ratelimit import RateLimit, limit_form, refuse
 from grants import permissions, services
@@ -177,8 +178,25 @@ def _handle_post(request, round_, application=None, token=None):
     return redirect("grants:status", token)
 
 
+def _form_without_database(request, round_slug=None, token=None):
+    """Return the application form as posted, for a save the database refused.
+
+    The round and the draft are not at hand: the page says "the grant fund", offers both
+    buttons (the server says when intake has closed) and asks for files again.
+    """
+    round_ = Round(
+        slug=round_slug or "", name=_("grant fund"), allow_one_year=True, allow_two_years=True
+    )
+    form = ApplicationForm(
+        request.POST, round=round_, submitting=request.POST.get("action") == "submit"
+    )
+    context = {"round": round_, "form": form, "application": None, "is_open": True}
+    return "grants/apply.html", context
+
+
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
+@form_when_database_down(_form_without_database)
 def apply(request, round_slug):
     round_ = Round.objects.select_related("fund").filter(slug=round_slug).first()
     if round_ is None:
@@ -192,6 +210,7 @@ def apply(request, round_slug):
 
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
+@form_when_database_down(_form_without_database)
 def resume(request, token):
     application = _application_from_token(token)
     if application is None:

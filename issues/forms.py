@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from actiontables.models import ActionTable
 from cswb.lib.forms import HumanCheckMixin, LongTextField
+from cswb.lib.outage import RememberChoicesMixin
 from cswb.lib.workflow import TransitionForm
 from indicators.models import Geography
 from issues.models import Topic
@@ -15,7 +16,7 @@ DESCRIPTION_MIN = 10
 PHONE_ALLOWED = re.compile(r"^[0-9+()\-.\s]+((ext\.?|x)\s*[0-9]{1,6})?$", re.IGNORECASE)
 
 
-class IssueForm(HumanCheckMixin, forms.Form):
+class IssueForm(RememberChoicesMixin, HumanCheckMixin, forms.Form):
     """What a resident tells us, and whether and how we may reach them."""
 
     ANONYMOUS = "anonymous"

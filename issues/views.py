@@ -7,6 +7,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
 from cswb.lib import links
+from cswb.lib.outage import form_when_database_down
 from cswb.lib.pagecache import form_page
 from cswb.lib.ratelimit import RateLimit, limit_form, refuse
 from issues import selectors, services
@@ -43,8 +44,14 @@ def _private(response):
     return response
 
 
+def _form_without_database(request):
+    """Return the form as posted, for a save the database refused (signposts need it)."""
+    return "issues/create.html", {"form": IssueForm(request.POST), "signposts": []}
+
+
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
+@form_when_database_down(_form_without_database)
 def create(request):
     if request.method == "POST":
         form = IssueForm(request.POST)

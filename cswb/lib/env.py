@@ -72,6 +72,11 @@ def env_database(name: str, default: str) -> dict:
         ) from None
     if scheme != "sqlite" and not config.get("NAME"):
         raise ImproperlyConfigured(f"{name}={url!r} names no database. {expected}.")
+    if scheme != "sqlite":
+        # A PostgreSQL that is down or frozen costs a request a few seconds, never a worker's
+        # whole timeout; ?connect_timeout= in the URL wins. CONN_HEALTH_CHECKS (above) drops a
+        # connection a restart broke at the next request, so no process needs restarting.
+        config.setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
     if scheme == "sqlite":
         config["CONN_MAX_AGE"] = 0
         # IMMEDIATE: two processes writing at once wait for each other instead of failing.

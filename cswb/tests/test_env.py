@@ -42,6 +42,21 @@ def test_it_parses_a_postgres_url(environ):
     assert config["PASSWORD"] == "s3cret"
 
 
+def test_it_survives_postgresql_restarts_without_hanging(environ):
+    environ(DATABASE_URL="postgres://cswb@db.internal/cswb")
+    config = env.env_database("DATABASE_URL", "sqlite:////tmp/x.sqlite3")
+    # A connection a restart broke is dropped at the next request; a frozen server costs 5 s.
+    assert config["CONN_HEALTH_CHECKS"] is True
+    assert 0 < config["CONN_MAX_AGE"] <= 600
+    assert config["OPTIONS"]["connect_timeout"] == 5
+
+
+def test_the_url_may_set_its_own_connect_timeout(environ):
+    environ(DATABASE_URL="postgres://cswb@db.internal/cswb?connect_timeout=2")
+    config = env.env_database("DATABASE_URL", "sqlite:////tmp/x.sqlite3")
+    assert int(config["OPTIONS"]["connect_timeout"]) == 2
+
+
 def test_it_defaults_to_sqlite(monkeypatch):
     monkeypatch.delenv("DATABASE_URL", raising=False)
     config = env.env_database("DATABASE_URL", "sqlite:////tmp/x.sqlite3")

@@ -1,0 +1,302 @@
+"""The database goes away: forms come back with what was typed, pages say 503, nothing is lost.
+
+No error is faked: the SQLite tests point the default connection at a file that cannot be
+opened; the PostgreSQL tests reach the shared server through a proxy of their own
+(``cswb.testing.tcpproxy``) and stop it, as a restart would.
+"""
+
+import contextlib
+import logging
+import os
+import re
+import sqlite3
+import time
+
+import pytest
+from django.core import signing
+from django.db import close_old_connections, connections
+from django.db.utils import OperationalError
+from django.test import Client
+from django.urls import reverse
+
+from actiontables.models import Subscription
+from actiontables.tests.factories import ActionTableFactory
+from cswb.lib import outage
+from cswb.testing.tcpproxy import TcpProxy
+from grants.models import Application
+from grants.tests.factories import RoundFactory
+from grants.tests.factories import form_data as application_data
+from indicators.models import Geography
+from indicators.reference import load_geographies
+from issues.models import Issue, TriageContact
+
+ON_POSTGRESQL = os.environ.get("DATABASE_URL", "").startswith(("postgres", "pgsql"))
+DESCRIPTION = "The lights in the Maple Avenue underpass have been out for two weeks."
+
+
+@contextlib.contextmanager
+def default_database(**overrides):
+    """Send this thread's queries to a copy of the default connection with ``overrides``."""
+    original = connections["default"]
+    wrapper = original.__class__({**original.settings_dict, **overrides}, alias="default")
+    connections["default"] = wrapper
+    try:
+        yield wrapper
+    finally:
+        wrapper.close()
+        connections["default"] = original
+
+
+def unreachable():
+    """The default connection, at a SQLite file that cannot be opened (its folder is missing)."""
+    return default_database(
+        ENGINE="django.db.backends.sqlite3", NAME="/nonexistent-cswb-folder/cswb.sqlite3",
+        OPTIONS={},
+    )
+
+
+def started():
+    return signing.dumps(time.time() - 60, salt="form-started")
+
+
+def issue_data(**overrides):
+    return {
+        "topic": "other",
+        "municipality": str(Geography.objects.get(slug="oakville").pk),
+        "description": DESCRIPTION,
+        "affected": "People walking to the GO station",
+        "contact": "anonymous",
+        "website": "",
+        "started": started(),
+        **overrides,
+    }
+
+
+def outage_lines(caplog) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+@pytest.fixture(autouse=True)
+def _forget_choices():
+    outage._remembered_here.clear()
+
+
+@pytest.fixture
+def reference(db):
+    load_geographies()
+    TriageContact.objects.create(name="CSWB Team", email="cswb@halton.example")
+
+
+# What counts as "the database is away" ----------------------------------------------------------
+
+
+def test_it_recognises_a_database_that_cannot_be_opened():
+    with pytest.raises(sqlite3.OperationalError) as raised:
+        sqlite3.connect("file:/nonexistent-cswb-folder/x.sqlite3?mode=rw", uri=True)
+    assert outage.database_unavailable(raised.value)
+
+
+def test_it_does_not_take_a_bad_query_for_an_outage():
+    with pytest.raises(sqlite3.OperationalError) as raised:
+        sqlite3.connect(":memory:").execute("SELECT * FROM no_such_table")
+    assert not outage.database_unavailable(raised.value)
+    assert not outage.database_unavailable(ValueError("unrelated"))
+    assert not outage.database_unavailable(None)
+
+
+# The database away, for real: SQLite ------------------------------------------------------------
+
+
+def test_it_gives_the_issue_form_back_as_typed_with_a_503(client, reference, caplog):
+    assert client.get("/issues/new/").status_code == 200  # drawn once: the list is remembered
+    data = issue_data()
+    with unreachable():
+        response = client.post("/issues/new/", data)
+    html = response.content.decode()
+    assert response.status_code == 503
+    assert response["Retry-After"] == str(outage.RETRY_AFTER_SECONDS)
+    assert "no-cache" in response["Cache-Control"]
+    assert "nothing was saved" in html and "call 311" in html
+    assert f"{DESCRIPTION}</textarea>" in html
+    assert 'value="People walking to the GO station"' in html
+    # The municipality list is drawn from memory, with the one chosen still chosen.
+    oakville = Geography.objects.get(slug="oakville").pk
+    assert f'<option value="{oakville}" selected>Oakville</option>' in html
+    assert html.count("<h1") == 1
+    assert not Issue.objects.exists()
+    [line] = outage_lines(caplog)
+    assert line.name == "cswb.lib.outage" and line.exc_info is None
+    assert "POST /issues/new/ answered 503" in line.getMessage()
+    # The database is back: the same answers go through.
+    response = client.post("/issues/new/", data)
+    assert response.status_code == 302
+    assert Issue.objects.get().description == DESCRIPTION
+
+
+def test_it_keeps_the_choice_when_no_list_was_remembered(client, reference):
+    oakville = Geography.objects.get(slug="oakville").pk
+    data = issue_data()
+    with unreachable():
+        response = client.post("/issues/new/", data)
+    html = response.content.decode()
+    assert response.status_code == 503
+    assert f'<option value="{oakville}" selected>Your earlier choice (kept)</option>' in html
+    assert f"{DESCRIPTION}</textarea>" in html
+
+
+def test_it_shows_the_503_page_for_a_page_that_needs_the_database(client, reference, caplog):
+    with unreachable():
+        response = client.get(reverse("actiontables:index"))
+    html = response.content.decode()
+    assert response.status_code == 503
+    assert response["Retry-After"] == str(outage.RETRY_AFTER_SECONDS)
+    assert "<h1>This page is not available just now</h1>" in html
+    assert 'href="tel:311"' in html and 'id="main"' in html  # the site's layout, skip link
+    [line] = outage_lines(caplog)
+    assert line.exc_info is None
+
+
+def test_it_gives_the_follow_form_back_as_typed(client, reference):
+    table = ActionTableFactory(name="Food Security", slug="food-security")
+    data = {"email": "resident@example.net", "plan_reports": "on", "website": "",
+            "started": started()}
+    with unreachable():
+        response = client.post(reverse("actiontables:follow", args=[table.slug]), data)
+    html = response.content.decode()
+    assert response.status_code == 503
+    assert "<h1>Follow this action table</h1>" in html
+    assert 'value="resident@example.net"' in html
+    assert 'name="plan_reports" id="id_plan_reports" checked' in html
+    assert "nothing was saved" in html
+    assert 'action="/action-tables/food-security/follow/"' in html
+    assert not Subscription.objects.exists()
+
+
+@pytest.mark.parametrize("action", ["save", "submit"])
+def test_it_gives_a_grant_application_back_as_typed(client, reference, settings, tmp_path,
+                                                    action):
+    settings.PRIVATE_MEDIA_ROOT = tmp_path
+    round_ = RoundFactory()
+    data = application_data(started(), program_title="Night Basketball", action=action)
+    client.get(reverse("grants:apply", args=[round_.slug]))
+    with unreachable():
+        response = client.post(reverse("grants:apply", args=[round_.slug]), data)
+    html = response.content.decode()
+    assert response.status_code == 503
+    assert "nothing was saved" in html
+    assert 'value="Night Basketball"' in html
+    assert "Weekly mentoring and sport.</textarea>" in html
+    assert 'value="40000"' in html  # the budget table
+    milton = Geography.objects.get(slug="milton").pk
+    assert re.search(rf'value="{milton}"\s+id="id_municipalities_\d" checked>', html)
+    assert not Application.objects.exists()
+
+
+def test_any_other_form_comes_back_as_a_plain_form_holding_what_was_typed(client, reference):
+    data = {"email": "sam@example.org", "website": "", "started": started()}
+    with unreachable():
+        response = client.post(reverse("issues:request_links"), data)
+    html = response.content.decode()
+    assert response.status_code == 503
+    assert "<h1>We could not save this just now</h1>" in html
+    assert 'name="email" id="typed-1" rows="1">sam@example.org</textarea>' in html
+    assert 'type="hidden" name="started"' in html
+    assert 'action="/issues/links/"' in html or reverse("issues:request_links") in html
+
+
+def test_a_password_is_never_shown_again(client, db):
+    data = {"username": "alice", "password": "correct horse battery staple"}
+    client.cookies["sessionid"] = "x" * 32  # the session is read from the database
+    anonymous = Client(raise_request_exception=False)
+    anonymous.cookies = client.cookies
+    with unreachable():
+        response = anonymous.post(reverse("accounts:login"), data)
+    assert response.status_code == 503
+    assert b"correct horse battery staple" not in response.content
+
+
+def test_a_staff_page_answers_503_when_the_session_cannot_be_read(db, cswb_admin, caplog):
+    staff = Client(raise_request_exception=False)
+    staff.force_login(cswb_admin)
+    with unreachable():
+        response = staff.get("/admin/")
+    assert response.status_code == 503
+    assert b"This page is not available just now" in response.content
+    lines = outage_lines(caplog)
+    assert len(lines) == 1 and lines[0].exc_info is None
+
+
+# The database away, for real: PostgreSQL through a proxy that stops ---------------------------
+
+postgresql_only = pytest.mark.skipif(
+    not ON_POSTGRESQL, reason="needs PostgreSQL (DATABASE_URL=postgres://...): the proxy "
+    "stands between the portal and a PostgreSQL server"
+)
+
+
+class ServerLikeClient(Client):
+    """A test client that checks the connections before each request, as Django does under a
+    WSGI server (``request_started``); Django's test client skips it on purpose."""
+
+    def request(self, **request):
+        close_old_connections()
+        return super().request(**request)
+
+
+@pytest.fixture
+def proxied_database(transactional_db):
+    """Send the portal's queries through a proxy to the PostgreSQL the tests use."""
+    original = connections["default"].settings_dict
+    proxy = TcpProxy(original["HOST"] or "127.0.0.1", int(original["PORT"] or 5432)).start()
+    with default_database(HOST="127.0.0.1", PORT=str(proxy.port)):
+        yield proxy
+    proxy.stop()
+
+
+@postgresql_only
+def test_it_survives_a_postgresql_restart_without_losing_a_resident_s_words(
+    proxied_database, caplog
+):
+    load_geographies()
+    TriageContact.objects.create(name="CSWB Team", email="cswb@halton.example")
+    client = ServerLikeClient()
+    assert client.get("/issues/new/").status_code == 200
+
+    data = issue_data()
+    proxied_database.stop()  # every connection cut, new ones refused
+    caplog.clear()
+    posted = client.post("/issues/new/", data)
+    page = client.get(reverse("grants:index"))
+
+    html = posted.content.decode()
+    assert posted.status_code == 503
+    assert f"{DESCRIPTION}</textarea>" in html and "nothing was saved" in html
+    assert page.status_code == 503
+    assert b"This page is not available just now" in page.content
+    lines = outage_lines(caplog)
+    assert len(lines) == 2 and all(line.exc_info is None for line in lines)
+    assert all(line.name == "cswb.lib.outage" for line in lines)
+
+    proxied_database.start()  # the server is back; nothing in the portal restarts
+    response = client.post("/issues/new/", data)
+    assert response.status_code == 302
+    assert list(Issue.objects.values_list("description", flat=True)) == [DESCRIPTION]
+
+
+@postgresql_only
+def test_a_connection_cut_mid_session_is_replaced_at_the_next_request(proxied_database):
+    load_geographies()
+    client = ServerLikeClient()
+    assert client.get(reverse("grants:index")).status_code == 200
+    proxied_database.stop()
+    proxied_database.start()
+    # The old connection is dead; the health check drops it and the page is served.
+    assert client.get(reverse("grants:index")).status_code == 200
+
+
+@postgresql_only
+def test_it_recognises_postgresql_refusing_connections(proxied_database):
+    proxied_database.stop()
+    with pytest.raises(OperationalError) as raised:
+        connections["default"].ensure_connection()
+    assert outage.database_unavailable(raised.value)
