@@ -347,6 +347,8 @@ def funded(request, year):
             "page": page,
             "listed_total": sum((a.amount for a in awards), 0),
             "unlisted": all_funded.count() - awards.count(),
+            # Results announced before the portal (2024) are a sentence, not rows to list.
+            "summary_only": not all_funded.exists() and any(r.results_note for r in rounds),
         },
     )
     return not_kept_unless_shown(response, request, page)

@@ -66,3 +66,30 @@ def test_it_links_each_funded_year_from_the_grant_page(client, round_):
     AwardFactory(application__round=round_)
     html = client.get(reverse("grants:index")).content.decode()
     assert reverse("grants:funded", args=[2027]) in html
+
+
+def test_a_year_published_as_a_summary_says_so_instead_of_an_empty_list(client):
+    # The 2023 intake's results (funding year 2024) were announced as one sentence.
+    RoundFactory(funding_year=2024, results_note=(
+        "Nine organizations received a total of $1.8 million for 2024-25 from this intake."))
+    html = client.get(reverse("grants:funded", args=[2024])).content.decode()
+    assert "Nine organizations received a total of $1.8 million" in html
+    assert "published as a summary only" in html
+    assert "No funded program has been listed" not in html
+    assert "<table" not in html and "as CSV" not in html
+
+
+def test_a_year_without_results_yet_says_nothing_is_listed(client):
+    RoundFactory(funding_year=2027, results_note="")
+    html = client.get(reverse("grants:funded", args=[2027])).content.decode()
+    assert "No funded program has been listed here for this year yet." in html
+    assert "published as a summary only" not in html
+
+
+def test_a_year_whose_organizations_all_declined_publication_says_how_many(client, round_):
+    AwardFactory.create_batch(2, application__round=round_,
+                              application__publish_consent=False)
+    html = client.get(reverse("grants:funded", args=[2027])).content.decode()
+    assert "2 funded programs are not listed: their organizations did not agree" in html
+    assert "No funded program has been listed" not in html
+    assert "published as a summary only" not in html and "more funded" not in html
