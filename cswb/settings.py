@@ -247,6 +247,8 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Periodic tasks each app needs. Beat copies them into django-celery-beat's tables at start, where
 # staff can see them, change their times or pause them in the admin.
 CELERY_BEAT_SCHEDULE = {
+    # outbox: release the claims of workers that stopped (a lease is at most
+    # OUTBOX_LEASE_SECONDS) and queue mail the broker missed; a few indexed queries.
     "outbox-requeue-stale": {
         "task": "cswb.outbox.tasks.requeue_stale",
         "schedule": float(OUTBOX_SWEEP_SECONDS),
@@ -287,6 +289,10 @@ CELERY_BEAT_SCHEDULE = {
 # Outgoing mail (cswb/outbox) and residents' issues (issues).
 OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 8, minimum=1)
 OUTBOX_RETRY_BASE_SECONDS = env_int("OUTBOX_RETRY_BASE_SECONDS", 30, minimum=1)
+# The longest a delivery run holds messages it claimed (cswb/outbox/services.py): a killed
+# worker's mail waits this long plus one sweep interval (OUTBOX_SWEEP_SECONDS) before another
+# worker sends it: a minute.
+OUTBOX_LEASE_SECONDS = env_int("OUTBOX_LEASE_SECONDS", 30, minimum=2)
 ISSUES_CONTACT_RETENTION_MONTHS = env_int("ISSUES_CONTACT_RETENTION_MONTHS", 24, minimum=1)
 # Open311 GeoReport v2 (/open311/v2/): the jurisdiction served, and what discovery tells callers.
 OPEN311_JURISDICTION_ID = env_str("OPEN311_JURISDICTION_ID", "halton.ca")

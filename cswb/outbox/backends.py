@@ -16,7 +16,8 @@ _LEADING_DOT = re.compile(rb"(?m)^\.")
 
 
 class _HandoverMixin:
-    """Call ``on_handover()`` just before the final "." and ``on_reply(code)`` after it."""
+    """Call ``on_handover()`` just before the final "." and ``on_reply(code)`` after it; when
+    ``on_handover`` raises, the message is abandoned: the connection closes without the "."."""
 
     on_handover = None
     on_reply = None
@@ -41,7 +42,13 @@ class _HandoverMixin:
         self.send(body)
         # From here the server may accept the message without our hearing about it.
         if self.on_handover:
-            self.on_handover()
+            try:
+                self.on_handover()
+            except BaseException:
+                # Without the final "." the server discards what it got; QUIT would only be read
+                # as more of the message, so drop the connection at once.
+                self.close()
+                raise
         self.send(b".\r\n")
         code, reply = self.getreply()
         if self.on_reply:

@@ -1,5 +1,3 @@
-from datetime import timedelta
-
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -10,9 +8,10 @@ class MessageQuerySet(models.QuerySet):
         """Return pending messages whose next attempt time has come."""
         return self.filter(state=Message.State.PENDING, next_attempt_at__lte=now)
 
-    def stuck(self, now, lease: timedelta):
-        """Return messages claimed by a worker that has not reported back within ``lease``."""
-        return self.filter(state=Message.State.SENDING, claimed_at__lt=now - lease)
+    def stuck(self, now):
+        """Return messages whose claim ended at ``now`` (a time or ``Now()``, the database's clock)
+        without the run that claimed them reporting back: it has died or been cut off."""
+        return self.filter(state=Message.State.SENDING, lease_until__lt=now)
 
     def needs_attention(self):
         """Return messages a person has to look at: given up, or possibly delivered."""
@@ -22,11 +21,11 @@ class MessageQuerySet(models.QuerySet):
 class Message(models.Model):
     """One email to one recipient, stored before it is sent so that nothing is lost.
 
-    A row is created in the same transaction as the change that causes it; a Celery task sends it
-    and marks it sent only once the mail server has accepted it. ``handed_over_at`` is set just
-    before the end of the SMTP DATA command: from then on the server may hold the message, so a
-    claim whose worker died after that point is never sent again automatically (it becomes
-    "unconfirmed" for staff to check); see ``cswb.outbox.services``.
+    A row is created in the same transaction as the change that causes it; a Celery task claims it
+    until ``lease_until``, sends it and marks it sent as soon as the mail server has accepted it.
+    ``handed_over_at`` is set just before the end of the SMTP DATA command: from then on the server
+    may hold the message, so a claim whose worker died after that point is never sent again
+    automatically (it becomes "unconfirmed" for staff to check); see ``cswb.outbox.services``.
     """
 
     class State(models.TextChoices):
@@ -63,6 +62,15 @@ class Message(models.Model):
         editable=False,
         help_text=_("Which delivery run holds the message while it is being sent."),
     )
+    lease_until = models.DateTimeField(
+        _("claimed until"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "When the claim ends: a message still being sent then belongs to a worker that "
+            "stopped, and the next sweep gives it to another."
+        ),
+    )
     handed_over_at = models.DateTimeField(
         _("handed to the mail server"),
         null=True,
@@ -80,7 +88,7 @@ class Message(models.Model):
         indexes = [
             models.Index(fields=["state", "next_attempt_at"], name="outbox_state_next_idx"),
             models.Index(fields=["kind", "created_at"], name="outbox_kind_created_idx"),
-            models.Index(fields=["state", "claimed_at"], name="outbox_state_claimed_idx"),
+            models.Index(fields=["state", "lease_until"], name="outbox_state_lease_idx"),
         ]
 
     def __str__(self):

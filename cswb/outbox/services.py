@@ -12,27 +12,44 @@ How a message is never lost
 
 How a message is never sent twice
     1. A delivery run *claims* rows with a conditional ``UPDATE ... SET state='sending',
-       claim_token=<its own token> WHERE state='pending' AND next_attempt_at <= now`` and sends
-       only the rows that carry its token afterwards: two workers (or a task the broker delivered
-       twice) never both send a message.
-    2. It is marked sent only after the mail server answered 250 to the end of DATA.
-    3. Just before the final "." of DATA the worker records ``handed_over_at``. A server discards
-       a message whose DATA never ended, so a claim that outlived its lease with no
-       ``handed_over_at`` (worker killed while connecting or sending) is safely sent again. A
-       claim that outlived its lease *with* ``handed_over_at`` (worker killed between handing the
-       message over and recording the server's answer) may already be in the recipient's mailbox:
-       it is never re-sent automatically but marked "unconfirmed" so that staff can check and, if
-       needed, send it again from the admin. The same happens when the connection drops after the
-       final "." without an answer.
+       claim_token=<its own token>, lease_until=<deadline> WHERE state='pending' AND
+       next_attempt_at <= now`` and sends only the rows that carry its token afterwards: two
+       workers (or a task the broker delivered twice) never both send a message.
+    2. It is marked sent, in its own short transaction, as soon as the mail server answered 250
+       to the end of DATA, before the next message is sent.
+    3. Just before the final "." of DATA the worker records ``handed_over_at``, with an UPDATE that
+       succeeds only while the claim is still the run's and has at least one server answer's time
+       (``message_budget``) left; otherwise the run drops the connection without the ".". A
+       server discards a message whose DATA never ended, so a claim whose lease ran out with no
+       ``handed_over_at`` (worker killed or stuck while connecting or sending) is safely sent
+       again. A claim whose lease ran out *with* ``handed_over_at`` (worker killed between handing
+       the message over and recording the server's answer, one message per worker process at
+       most) may already be in the recipient's mailbox: it is never re-sent automatically but
+       marked "unconfirmed" so that staff can check and, if needed, send it again from the
+       admin. The same happens when the connection drops after the final "." without an answer.
+       An answer that arrives after all still marks the message sent.
     4. Every message has a fixed Message-ID from the moment it is queued, so any copy a person
        does decide to send again is recognisable as the same message.
-    The lease (``SENDING_LEASE``) is longer than the delivery task's hard time limit, so a claim
-    is only ever released once its worker can no longer be running.
+
+How long a claim lasts
+    A run claims only as many messages as it can send within ``OUTBOX_LEASE_SECONDS`` (30 s by
+    default), counting one server timeout (``EMAIL_TIMEOUT``) per message and one more for the
+    last answer; it starts a message only while its claim has a timeout's time left, so the lease
+    is the batch's real deadline. The sweep runs every ``OUTBOX_SWEEP_SECONDS`` (30 s): the
+    messages of a worker that was killed are sent by another within about a minute (lease plus
+    sweep interval). Leases are measured by the database's clock, so workers on machines whose
+    clocks differ agree on them.
+
+How a worker stops
+    On a warm shutdown (SIGTERM) the run stops before its next message, gives back the messages it
+    claimed but did not start, and queues a task for them: another worker (or this one after its
+    restart) sends them at once. A stop timeout of a few server timeouts is then always enough.
 
 How delivery stays fast
     A delivery task sends its own message and then keeps draining due messages over the same SMTP
     connection, up to ``BATCH_SIZE`` messages or ``BATCH_SECONDS``; tasks for messages already sent
-    that way find nothing to claim and end after one query.
+    that way find nothing to claim and end after one query. A run that stops with messages
+    perhaps still due queues a task to go on.
 
 Mail never leaves inside a web request
     A request only writes rows and, after commit, pushes ids to the broker. Without a broker
@@ -53,24 +70,23 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
-from django.db.models import Case, F, IntegerField, Subquery, Value, When
+from django.db.models import Case, F, IntegerField, Q, Subquery, Value, When
+from django.db.models.functions import Now
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from cswb.lib.tasks import task_enqueue
+from cswb.lib.tasks import stop_on_sigterm, task_enqueue, worker_stop_requested
 from cswb.outbox.backends import EmailBackend as HandoverBackend
 from cswb.outbox.models import Message
 
 log = logging.getLogger(__name__)
 
-# The delivery task's hard time limit (seconds); the lease below must stay well above it.
+# The delivery task's hard time limit (seconds): a safety net, the run ends after BATCH_SECONDS.
 TASK_TIME_LIMIT = 300
-# A claimed message not reported back within this time belongs to a worker that died.
-SENDING_LEASE = timedelta(minutes=10)
 # One delivery task sends at most this many messages over one connection.
 BATCH_SIZE = 200
 BATCH_SECONDS = 60
-# Messages claimed at once: small enough that parallel workers share a backlog.
+# Messages claimed at once at most: small enough that parallel workers share a backlog.
 CLAIM_BATCH = 25
 SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 SMTP_OK = 250
@@ -79,6 +95,28 @@ SMTP_OK = 250
 def max_attempts() -> int:
     """Return how many tries a message gets before staff must step in (OUTBOX_MAX_ATTEMPTS)."""
     return getattr(settings, "OUTBOX_MAX_ATTEMPTS", 8)
+
+
+def lease_seconds() -> float:
+    """Return the longest a claim may last (OUTBOX_LEASE_SECONDS, 30 by default)."""
+    return float(getattr(settings, "OUTBOX_LEASE_SECONDS", 30))
+
+
+def message_budget() -> float:
+    """Return the seconds allowed for one message: the mail server's timeout for one answer
+    (``EMAIL_TIMEOUT``, 10 s when unset)."""
+    return float(getattr(settings, "EMAIL_TIMEOUT", None) or 10)
+
+
+def claim_size() -> int:
+    """Return how many messages one claim takes: as many as fit in the lease (at least one)."""
+    return max(1, min(CLAIM_BATCH, int(lease_seconds() // message_budget()) - 1))
+
+
+def claim_lease(count: int) -> timedelta:
+    """Return how long a claim of ``count`` messages lasts: one server timeout per message and
+    one for the last answer."""
+    return timedelta(seconds=(count + 1) * message_budget())
 
 
 def backoff(attempts: int) -> timedelta:
@@ -234,13 +272,17 @@ def _open_backend():
     return backend
 
 
-def _claim(*, first_id: int | None, limit: int, token: str) -> list[Message]:
-    """Claim up to ``limit`` due messages for the run ``token``; return them, ``first_id`` first.
+def _claim(
+    *, first_id: int | None, limit: int, token: str, lease: timedelta | None = None
+) -> list[Message]:
+    """Claim up to ``limit`` due messages for the run ``token`` until ``lease`` from now (by the
+    database's clock; ``claim_lease(limit)`` by default); return them, ``first_id`` first.
 
     One conditional UPDATE (``... WHERE state='pending' AND next_attempt_at <= now``) marks the
     rows; rows another run claimed in the meantime no longer match and are skipped, so no row is
     ever held by two runs. Two queries for the whole batch.
     """
+    lease = claim_lease(limit) if lease is None else lease
     now = timezone.now()
     due = Message.objects.due(now)
     order = ["next_attempt_at", "pk"]
@@ -255,6 +297,7 @@ def _claim(*, first_id: int | None, limit: int, token: str) -> list[Message]:
         state=Message.State.SENDING,
         claimed_at=now,
         claim_token=token,
+        lease_until=Now() + lease,
         handed_over_at=None,
         attempts=F("attempts") + 1,
     )
@@ -263,12 +306,25 @@ def _claim(*, first_id: int | None, limit: int, token: str) -> list[Message]:
     return claimed
 
 
-def _release(token: str, message_ids: list[int]) -> None:
-    """Give back claimed messages this run did not try: pending again, the attempt not counted."""
-    if message_ids:
-        Message.objects.filter(
-            pk__in=message_ids, claim_token=token, state=Message.State.SENDING
-        ).update(state=Message.State.PENDING, claimed_at=None, attempts=F("attempts") - 1)
+def _release(token: str, message_ids: list[int]) -> int:
+    """Give back claimed messages this run did not try: pending again at once, the attempt not
+    counted. Return how many."""
+    if not message_ids:
+        return 0
+    return Message.objects.filter(
+        pk__in=message_ids, claim_token=token, state=Message.State.SENDING
+    ).update(
+        state=Message.State.PENDING,
+        claimed_at=None,
+        claim_token="",
+        lease_until=None,
+        attempts=F("attempts") - 1,
+    )
+
+
+class ClaimLost(Exception):
+    """The run's claim on a message ended (lease over, or released by the sweep) before the
+    message was handed over: it was not sent, and must not be."""
 
 
 @dataclass
@@ -276,21 +332,30 @@ class _Attempt:
     """What one send learnt about whether the server may hold the message."""
 
     message_id: int
+    token: str
     handed_over: bool = False
     reply: int | None = None
 
     def handover(self):
+        # The point of no return: only while the claim is ours and still has time for the
+        # server's answer (the database's clock, as for the lease).
+        wait = timedelta(seconds=message_budget())
+        held = Message.objects.filter(
+            pk=self.message_id,
+            claim_token=self.token,
+            state=Message.State.SENDING,
+            lease_until__gt=Now() + wait,
+        ).update(handed_over_at=timezone.now())
+        if not held:
+            raise ClaimLost("the claim ran out before the message was handed to the mail server")
         self.handed_over = True
-        Message.objects.filter(pk=self.message_id, state=Message.State.SENDING).update(
-            handed_over_at=timezone.now()
-        )
 
     def replied(self, code: int):
         self.reply = code
 
 
-def _send(backend, message: Message) -> None:
-    attempt = _Attempt(message.pk)
+def _send(backend, message: Message, token: str) -> None:
+    attempt = _Attempt(message.pk, token)
     smtp = isinstance(backend, HandoverBackend)
     if smtp:
         backend.on_handover = attempt.handover
@@ -308,17 +373,18 @@ def _send(backend, message: Message) -> None:
         raise RuntimeError("the mail backend reported that nothing was sent")
 
 
-def _record_sent(message_ids: list[int]) -> None:
-    """Mark messages the server accepted as sent, in one UPDATE for a whole batch.
+def _record_sent(message_id: int, token: str) -> None:
+    """Mark a message the server accepted as sent, in its own transaction, before the next send.
 
-    Recording a batch at once saves a commit per message. A worker that dies before recording
-    leaves its accepted messages handed over but not sent: the sweep turns them "unconfirmed",
-    never sends them again.
+    A worker killed between the server's answer and this commit (a few milliseconds, one message
+    at most) leaves the message handed over but not sent: the sweep marks it "unconfirmed". A
+    message the sweep marked unconfirmed while its answer was late is marked sent all the same.
     """
-    if message_ids:
-        Message.objects.filter(pk__in=message_ids, state=Message.State.SENDING).update(
-            state=Message.State.SENT, sent_at=timezone.now(), last_error=""
-        )
+    Message.objects.filter(
+        pk=message_id,
+        claim_token=token,
+        state__in=[Message.State.SENDING, Message.State.UNCONFIRMED],
+    ).update(state=Message.State.SENT, sent_at=timezone.now(), last_error="")
 
 
 def _is_permanent(exc: Exception) -> bool:
@@ -328,19 +394,20 @@ def _is_permanent(exc: Exception) -> bool:
     return isinstance(exc, smtplib.SMTPResponseException) and exc.smtp_code >= 500
 
 
-def _record_failure(message: Message, exc: Exception) -> timedelta | None:
+def _record_failure(message: Message, exc: Exception, token: str) -> timedelta | None:
     """Record a failed attempt; return the wait before the next, or None when there is none."""
     error = f"{type(exc).__name__}: {exc}"[:2000]
+    ours = Message.objects.filter(pk=message.pk, claim_token=token, state=Message.State.SENDING)
     if getattr(exc, "outbox_unconfirmed", False):
         # The server had the whole message and never answered: it may have delivered it.
-        Message.objects.filter(pk=message.pk, state=Message.State.SENDING).update(
+        ours.update(
             state=Message.State.UNCONFIRMED, last_error=error
         )
         log.error("outbox: message %s may have been sent; not retrying (%s)", message.pk, error)
         return None
     failed = message.attempts >= max_attempts() or _is_permanent(exc)
     wait = backoff(message.attempts)
-    Message.objects.filter(pk=message.pk, state=Message.State.SENDING).update(
+    ours.update(
         state=Message.State.FAILED if failed else Message.State.PENDING,
         next_attempt_at=timezone.now() + wait,
         handed_over_at=None,
@@ -356,71 +423,79 @@ class DeliveryReport:
     # (message id, wait before its next try) for each message that failed and will be retried
     retries: list[tuple[int, timedelta]] = field(default_factory=list)
     given_up: list[int] = field(default_factory=list)
+    # The run stopped (time, size or a shutdown) while messages may still be due: queue another.
+    unfinished: bool = False
 
 
 def messages_deliver(*, message_id: int | None = None, limit: int = BATCH_SIZE) -> DeliveryReport:
     """Send ``message_id`` (when given) and then other due messages over one connection.
 
-    Messages are claimed in small batches (see ``_claim``), so any number of workers may run
-    this at once and share the backlog. The run stops at the first failure: a server that
-    refuses one message now will likely refuse the next; the messages it claimed but did not
-    try are released at once for other runs and the sweep. Runs about one query per message
-    (the handover, committed before the end of DATA) and a few per batch.
+    Messages are claimed a few at a time (``claim_size``, ``_claim``), so any number of workers
+    may run this at once and share the backlog, and each message's result is committed as soon as
+    it is known. The run stops at the first failure (a server that refuses one message now will
+    likely refuse the next) and before the next message on a warm shutdown; the messages it
+    claimed but did not try are released at once for other runs. Runs two committed queries per
+    message (the handover, before the end of DATA, and the result) and two per claim.
     """
     report = DeliveryReport()
     backend = None
     token = uuid.uuid4().hex
+    budget = message_budget()
     deadline = time.monotonic() + BATCH_SECONDS
     first_id = message_id
     untried: list[int] = []
-    accepted: list[int] = []
-    try:
-        while len(report.sent) < limit and time.monotonic() < deadline:
-            batch = _claim(
-                first_id=first_id, limit=min(CLAIM_BATCH, limit - len(report.sent)), token=token
-            )
-            first_id = None
-            if not batch:
-                break
-            untried = [m.pk for m in batch]
-            accepted: list[int] = []
-            stop = False
-            for message in batch:
-                if time.monotonic() >= deadline:
-                    stop = True
+    with stop_on_sigterm():
+        try:
+            while len(report.sent) < limit:
+                if time.monotonic() >= deadline or worker_stop_requested():
+                    report.unfinished = True
                     break
-                untried.remove(message.pk)
-                try:
-                    if backend is None:
-                        backend = _open_backend()
-                    _send(backend, message)
-                except Exception as exc:  # noqa: BLE001 - every failure is recorded and retried
-                    wait = _record_failure(message, exc)
-                    if wait is None:
-                        report.given_up.append(message.pk)
-                    else:
-                        report.retries.append((message.pk, wait))
-                    stop = True
+                size = min(claim_size(), limit - len(report.sent))
+                lease = claim_lease(size)
+                # Measured from before the claim: this run's view ends no later than the lease.
+                lease_end = time.monotonic() + lease.total_seconds()
+                batch = _claim(first_id=first_id, limit=size, token=token, lease=lease)
+                first_id = None
+                if not batch:
                     break
-                accepted.append(message.pk)
-                report.sent.append(message.pk)
-            _record_sent(accepted)
-            accepted = []
-            _release(token, untried)
-            untried = []
-            if stop:
-                break
-    finally:
-        # Also on an unexpected error (the database went away): record what was accepted and
-        # give back the claims not tried.
-        with contextlib.suppress(Exception):
-            _record_sent(accepted)
-        with contextlib.suppress(Exception):
-            _release(token, untried)
-        if backend is not None:
-            # The connection is being dropped anyway: a failure to say goodbye changes nothing.
+                untried = [m.pk for m in batch]
+                stop = False
+                for message in batch:
+                    if worker_stop_requested():
+                        report.unfinished = stop = True
+                        break
+                    if lease_end - time.monotonic() <= budget:
+                        break  # not enough of the claim left: give the rest back, claim again
+                    untried.remove(message.pk)
+                    try:
+                        if backend is None:
+                            backend = _open_backend()
+                        _send(backend, message, token)
+                    except Exception as exc:  # noqa: BLE001 - every failure is recorded, retried
+                        wait = _record_failure(message, exc, token)
+                        if wait is None:
+                            report.given_up.append(message.pk)
+                        else:
+                            report.retries.append((message.pk, wait))
+                        stop = True
+                        break
+                    _record_sent(message.pk, token)
+                    report.sent.append(message.pk)
+                _release(token, untried)
+                untried = []
+                if stop:
+                    break
+            else:
+                report.unfinished = True
+        finally:
+            # Also on an unexpected error (the database went away): give back the claims not
+            # tried. A message sent but not recorded stays handed over for the sweep.
             with contextlib.suppress(Exception):
-                backend.close()
+                _release(token, untried)
+            if backend is not None:
+                # The connection is being dropped anyway: a failure to say goodbye changes nothing.
+                with contextlib.suppress(Exception):
+                    backend.close()
     return report
 
 
@@ -460,24 +535,36 @@ def requeue_after() -> timedelta:
 
 
 def messages_requeue_stale(*, now=None, grace: timedelta | None = None) -> int:
-    """Release claims of dead workers and queue every overdue message; return how many are due.
+    """Release claims whose lease ran out and queue every overdue message; return how many are due.
 
-    A released claim that had not reached the mail server goes back to pending; one that had is
-    marked unconfirmed instead (see the module docstring). Messages due for less than ``grace``
-    are left to the task queued for them.
+    A released claim that had not reached the mail server goes back to pending and is queued at
+    once; one that had is marked unconfirmed instead (see the module docstring). Other messages
+    due for less than ``grace`` are left to the task queued for them. Leases are compared with
+    the database's clock unless ``now`` is given.
     """
-    now = now or timezone.now()
-    grace = requeue_after() if grace is None else grace
-    stuck = Message.objects.stuck(now, SENDING_LEASE)
-    stuck.filter(handed_over_at__isnull=False).update(
+    clock = Now() if now is None else now
+    Message.objects.stuck(clock).filter(handed_over_at__isnull=False).update(
         state=Message.State.UNCONFIRMED,
         last_error="The worker stopped after handing the message to the mail server and "
         "before hearing its answer; it may have been delivered.",
     )
-    stuck.filter(handed_over_at__isnull=True).update(
-        state=Message.State.PENDING, next_attempt_at=F("claimed_at")
+    lost = list(
+        Message.objects.stuck(clock)
+        .filter(handed_over_at__isnull=True)
+        .values_list("pk", flat=True)
     )
-    count = Message.objects.due(now - grace).count()
+    if lost:
+        Message.objects.stuck(clock).filter(pk__in=lost, handed_over_at__isnull=True).update(
+            state=Message.State.PENDING, claimed_at=None, claim_token="", lease_until=None
+        )
+        log.warning("outbox: released %s message(s) a stopped worker had claimed", len(lost))
+    now = now or timezone.now()
+    grace = requeue_after() if grace is None else grace
+    count = (
+        Message.objects.filter(state=Message.State.PENDING)
+        .filter(Q(next_attempt_at__lte=now - grace) | Q(pk__in=lost))
+        .count()
+    )
     # Each drain task sends up to BATCH_SIZE messages; queue enough of them to cover the backlog.
     for _ in range(min(math.ceil(count / BATCH_SIZE), 20)):
         enqueue_drain()

@@ -5,6 +5,16 @@ from celery import shared_task
 from cswb.outbox import services
 
 
+def _follow_up(report: services.DeliveryReport) -> int:
+    """Queue each retry after its backoff, and another run when this one stopped early (time,
+    size, or a warm shutdown that gave its claims back); return how many were sent."""
+    for failed_id, wait in report.retries:
+        services.enqueue_delivery(failed_id, countdown=wait.total_seconds())
+    if report.unfinished:
+        services.enqueue_drain()
+    return len(report.sent)
+
+
 @shared_task(
     acks_late=True,
     time_limit=services.TASK_TIME_LIMIT,
@@ -15,10 +25,7 @@ def deliver(message_id: int) -> int:
 
     A message the server refused is queued again after its backoff; return how many were sent.
     """
-    report = services.messages_deliver(message_id=message_id)
-    for failed_id, wait in report.retries:
-        services.enqueue_delivery(failed_id, countdown=wait.total_seconds())
-    return len(report.sent)
+    return _follow_up(services.messages_deliver(message_id=message_id))
 
 
 @shared_task(
@@ -28,10 +35,7 @@ def deliver(message_id: int) -> int:
 )
 def deliver_due() -> int:
     """Send due messages (a batch queued by the sweep); return how many were sent."""
-    report = services.messages_deliver()
-    for failed_id, wait in report.retries:
-        services.enqueue_delivery(failed_id, countdown=wait.total_seconds())
-    return len(report.sent)
+    return _follow_up(services.messages_deliver())
 
 
 @shared_task

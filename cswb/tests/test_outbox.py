@@ -225,11 +225,14 @@ def test_the_sweep_sends_overdue_messages_and_handles_dead_claims(db):
     Message.objects.filter(pk=overdue.pk).update(next_attempt_at=now - timedelta(minutes=5))
     Message.objects.filter(pk=later.pk).update(next_attempt_at=now + timedelta(hours=1))
     Message.objects.filter(pk=not_handed.pk).update(
-        state=Message.State.SENDING, claimed_at=now - timedelta(hours=1)
+        state=Message.State.SENDING,
+        claimed_at=now - timedelta(hours=1),
+        lease_until=now - timedelta(minutes=59),
     )
     Message.objects.filter(pk=handed.pk).update(
         state=Message.State.SENDING,
         claimed_at=now - timedelta(hours=1),
+        lease_until=now - timedelta(minutes=59),
         handed_over_at=now - timedelta(hours=1),
     )
     assert services.messages_requeue_stale(now=now) == 2

@@ -92,7 +92,7 @@ def test_a_worker_killed_after_handing_over_a_message_does_not_send_it_twice(
     smtp_sink.handler.delay = 0
     worker = start_worker(settings, email_url=smtp_sink.url)
     try:
-        services.messages_requeue_stale(now=timezone.now() + services.SENDING_LEASE * 2)
+        services.messages_requeue_stale(now=timezone.now() + timedelta(hours=1))
         assert _state(message) == Message.State.UNCONFIRMED
         services.enqueue_delivery(message.pk)
         time.sleep(2)
@@ -120,7 +120,7 @@ def test_a_worker_killed_before_handing_over_a_message_sends_it_later_once(
     smtp_sink.handler.rcpt_delay = 0
     worker = start_worker(settings, email_url=smtp_sink.url)
     try:
-        services.messages_requeue_stale(now=timezone.now() + services.SENDING_LEASE * 2)
+        services.messages_requeue_stale(now=timezone.now() + timedelta(hours=1))
         wait_for(lambda: _state(message) == Message.State.SENT, what="the second attempt")
         time.sleep(1)
     finally:
