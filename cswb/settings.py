@@ -429,6 +429,7 @@ AUDITLOG_EXCLUDE_TRACKING_MODELS = (
     "otp_totp",
     "otp_static",
     "outbox.message",
+    "cswb.pageversion",  # a counter raised on every public change
     "actiontables.subscription",  # followers' email addresses stay out of the log
     "plan.reportpdf",  # the PDF's bytes; the report's own row records who published it
 )

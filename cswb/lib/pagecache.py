@@ -18,15 +18,18 @@ normalized (``public_page(query=...)``); a request with any other parameter, a p
 twice or a value the page does not recognise is rendered and not kept, so made-up URLs cannot
 fill the cache.
 
-Redis away: when the cache does not answer, ``content_version`` is unknown and pages are rendered
-from the database; the local copies are not used, since an edit saved meanwhile cannot make them
-stale. When Redis answers again, each process that saw it fail empties its local copies and gives
-the pages a new version before its requests use the cache again (``_after_an_outage``): a
-change saved while Redis was away could not do it itself.
+Redis away: every change to public data also raises a version kept in the database
+(``cswb.models.PageVersion``), once it commits. While the cache does not answer, each request
+reads that one instead (one query) and the process serves and keeps its own copies under it, so
+a warm page costs little more than the query, and an edit saved meanwhile still shows on the next
+request. When Redis answers again, each process that saw it fail empties its local copies and
+gives the pages a new version before its requests use the cache again (``_after_an_outage``): a
+change saved while Redis was away could not raise the version there itself.
 """
 
 import functools
 import hashlib
+import logging
 import re
 import secrets
 import threading
@@ -35,7 +38,7 @@ from collections import OrderedDict
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.http import HttpResponse, HttpResponseNotModified
 from django.middleware.csrf import get_token
 from django.utils import translation
@@ -44,6 +47,9 @@ from django.utils.http import quote_etag, urlencode
 
 from cswb.lib import cache as shared_cache
 from cswb.lib.forms import started_token
+from cswb.models import PageVersion
+
+log = logging.getLogger(__name__)
 
 VERSION_KEY = "pagecache:version"
 PAGE_TTL = 60 * 60 * 24
@@ -78,12 +84,16 @@ LOCAL_BUDGET_BYTES = 32 * 1024 * 1024
 SHARED_FORMAT = "pages.v2"
 
 
-def content_version() -> int | None:
-    """Return the version cached pages are kept under; None while the cache does not answer."""
+def content_version() -> int | str | None:
+    """Return the version cached pages are kept under.
+
+    While the cache does not answer, return the database's version (one query), under which
+    this process keeps its own copies (``LocalPages``); None when that cannot be read either.
+    """
     version = cache.get(VERSION_KEY)
     if version is None:
         if not shared_cache.available(cache):
-            return None
+            return _database_version()
         # A random start, not 1: after Redis loses its data, a version number from before must
         # never come back, or a process's local copy of an old page would match it.
         cache.add(VERSION_KEY, _fresh_version(), timeout=None)
@@ -95,7 +105,20 @@ def _fresh_version() -> int:
     return secrets.randbelow(2**52) + 1
 
 
+def _database_version() -> str | None:
+    try:
+        return f"db{PageVersion.current()}"
+    except DatabaseError:
+        return None
+
+
 def _bump() -> None:
+    try:
+        PageVersion.bump()
+    except DatabaseError:
+        # Saved, but the version could not be raised: copies made while Redis is away are
+        # dropped when it answers again (``_after_an_outage``), and the next change raises it.
+        log.warning("The pages' version in the database could not be raised", exc_info=True)
     try:
         cache.incr(VERSION_KEY)
     except shared_cache.CacheUnavailable:
