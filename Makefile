@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run test lint up migrate reference clean bench
+.PHONY: run test lint up migrate reference demo clean bench
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,15 +21,23 @@ $(VENV)/.dev-installed: requirements-dev.txt $(VENV)/.installed
 migrate: $(VENV)/.installed
 	$(PY) manage.py migrate --noinput
 
+# Halton's facts only: what a production install loads.
 reference: migrate
 	$(PY) manage.py load_reference_data
 
-run: reference
+# The facts plus made-up rows to try the portal with (an open grant intake, generated indicator
+# series), each labelled "Demonstration"; `manage.py load_reference_data --remove-demo` deletes them.
+demo: migrate
+	$(PY) manage.py load_reference_data --demo
+
+run: demo
 	@echo ""
 	@echo "  The portal is at http://127.0.0.1:$(PORT)/ (staff admin: http://127.0.0.1:$(PORT)/admin/)."
 	@echo "  To create a staff account, in another terminal run:"
 	@echo "      .venv/bin/python manage.py createsuperuser"
 	@echo "  Tasks run in this process and emails are printed below."
+	@echo "  Rows marked Demonstration (an open grant intake, sample indicator series) are made up;"
+	@echo "      .venv/bin/python manage.py load_reference_data --remove-demo   deletes them."
 	@echo ""
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 

@@ -230,7 +230,7 @@ def make_indicators(count: int) -> list:
               name=f"Benchmark indicator {i:03d}", slug=f"bench-ind-{i:03d}",
               definition="A figure generated for the benchmark.", unit=units[i % len(units)],
               direction=directions[i % len(directions)], zone=zones[i % len(zones)],
-              published=True, is_sample=True,
+              published=True, is_demo=True,
               order=i, source_name="Benchmark")
         for i in range(have, count)
     ])

@@ -66,7 +66,7 @@ def main():
     parser.add_argument("--threads", type=int, default=4)
     args = parser.parse_args()
     call_command("migrate", verbosity=0)
-    call_command("load_reference_data", verbosity=0)
+    call_command("load_reference_data", demo=True, verbosity=0)
     round_ = Round.objects.get(slug="demonstration-intake")
     print(f"database: {connection.vendor}")
 

@@ -2,6 +2,9 @@
 
 from django.conf import settings
 from django.core.checks import Tags, Warning, register
+from django.db import DatabaseError
+
+from cswb.lib.demo import REMOVE_COMMAND, demo_counts
 
 
 @register(Tags.security, deploy=True)
@@ -41,3 +44,31 @@ def check_production_services(app_configs, **kwargs):
             )
         )
     return problems
+
+
+@register(Tags.security, deploy=True)
+def check_demonstration_rows(app_configs, **kwargs):
+    """Warn when made-up rows (``load_reference_data --demo``) are served with DEBUG off.
+
+    Queries the database (one count per flagged model); says nothing when it cannot be reached
+    or is not migrated yet, as before the first ``migrate`` of a new install.
+    """
+    if settings.DEBUG:
+        return []
+    try:
+        counts = demo_counts()
+    except DatabaseError:
+        return []
+    if not counts:
+        return []
+    found = ", ".join(
+        f"{count} {model._meta.verbose_name if count == 1 else model._meta.verbose_name_plural}"
+        for model, count in sorted(counts.items(), key=lambda item: item[0]._meta.label)
+    )
+    return [
+        Warning(
+            f"The database holds demonstration rows, made up for trying the portal: {found}.",
+            hint=f"Run `{REMOVE_COMMAND}` to delete them and what depends only on them.",
+            id="cswb.W005",
+        )
+    ]

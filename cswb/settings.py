@@ -375,8 +375,6 @@ if "@" not in OPEN_DATA_CONTACT_EMAIL:
     raise ImproperlyConfigured(
         f"OPEN_DATA_CONTACT_EMAIL={OPEN_DATA_CONTACT_EMAIL!r} is not an email address."
     )
-# Generated sample series (flagged and labelled as such) so a laptop's dashboard has charts.
-INDICATORS_SAMPLE_DATA = env_bool("INDICATORS_SAMPLE_DATA", DEBUG)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 30, minimum=60)

@@ -149,7 +149,7 @@ class RoundAdminForm(forms.ModelForm):
             "fund", "name", "slug", "opens_at", "closes_at", "funding_year", "amount_available",
             "max_request", "allow_one_year", "allow_two_years", "program_starts_on",
             "program_ends_on", "min_age", "max_age", "eligible_org_types", "guidelines",
-            "information_sessions", "results_note",
+            "information_sessions", "results_note", "is_demo",
         ]
 
     def clean(self):
@@ -174,8 +174,8 @@ class RoundAdminForm(forms.ModelForm):
 class RoundAdmin(SlugFixedAfterCreationMixin, admin.ModelAdmin):
     form = RoundAdminForm
     list_display = ("name", "fund", "opens_at", "closes_at", "status_display", "funding_year",
-                    "max_request")
-    list_filter = ("fund", "funding_year")
+                    "max_request", "is_demo")
+    list_filter = ("fund", "funding_year", "is_demo")
     search_fields = ("name",)
     prepopulated_fields = {"slug": ("name",)}
     inlines = [CriterionInline]
@@ -186,7 +186,7 @@ class RoundAdmin(SlugFixedAfterCreationMixin, admin.ModelAdmin):
             "program_starts_on", "program_ends_on")}),
         (gettext_lazy("Eligibility"), {"fields": ("min_age", "max_age", "eligible_org_types")}),
         (gettext_lazy("Public information"), {"fields": (
-            "guidelines", "information_sessions", "results_note")}),
+            "guidelines", "information_sessions", "results_note", "is_demo")}),
     )
 
     @admin.display(description=gettext_lazy("intake"))

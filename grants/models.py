@@ -12,6 +12,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from cswb.lib import links
+from cswb.lib.demo import demo_field
 from cswb.lib.models import YearCounter
 from cswb.lib.workflow import WorkflowEvent
 from grants.workflow import FUNDED_STATES, State, action_label
@@ -153,6 +154,7 @@ class Round(models.Model):
         blank=True,
         help_text=_("What has been announced about this round's results, shown to the public."),
     )
+    is_demo = demo_field()
 
     objects = RoundQuerySet.as_manager()
 

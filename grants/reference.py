@@ -1,9 +1,11 @@
-"""The Building Safer Communities fund for Halton, its first intake and a demonstration round.
+"""The Building Safer Communities fund for Halton and its first intake (facts), and a
+demonstration round (``load_reference_data --demo``).
 
-Facts (amounts, dates, ages, eligible organizations) come from Halton Region's published grant
-information (see /work/shared/data/README.md). The demonstration round is dated relative to the
-day it is first loaded, so that a fresh ``make run`` has an open intake to try; loading again
-leaves it where it is.
+Facts (amounts, dates, ages, eligible organizations, the first results) come from Halton Region's
+published grant information (see /work/shared/data/README.md). The Region has not published how
+it scored the 2023 intake, so the review criteria and the review process are the demonstration
+round's only. That round is flagged ``is_demo`` and dated relative to the day it is first loaded,
+so that a fresh ``make run`` has an open intake to try; loading again leaves it where it is.
 """
 
 import datetime
@@ -13,7 +15,9 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from grants.models import Criterion, Fund, OrganizationType, Round
+from cswb.lib.demo import demo_delete, merge
+from cswb.outbox.services import messages_forget
+from grants.models import Application, Award, Criterion, Fund, OrganizationType, Round
 
 TORONTO = ZoneInfo("America/Toronto")
 ELIGIBLE = [OrganizationType.NON_PROFIT, OrganizationType.CHARITY, OrganizationType.INDIGENOUS]
@@ -28,8 +32,15 @@ GUIDELINES = (
     "The grant funds community programs in Halton that work upstream of gun and gang "
     "violence: they reach children, youth and young adults who are at risk of being drawn into "
     "gangs, or who already are, and strengthen what keeps them safe. Programs may run for one "
-    "or two years. Applications are screened for eligibility, scored by a review panel on need, "
-    "program design, evaluation, capacity and budget, and decided by Halton Region staff."
+    "or two years."
+)
+# Made up for the demonstration round, with CRITERIA.
+DEMO_PROCESS = (
+    " Applications are screened for eligibility, scored by a review panel on need, program "
+    "design, evaluation, capacity and budget, and decided by Halton Region staff. This round "
+    "is a demonstration: its dates move to the day the portal's demonstration data is first "
+    "loaded, so that the form can be tried end to end. Nothing sent to it is considered for "
+    "funding."
 )
 
 
@@ -87,13 +98,12 @@ def load_first_intake(fund: Fund) -> bool:
             ),
         },
     )
-    if created:
-        _add_criteria(round_)
     return created
 
 
 def load_demonstration_round(fund: Fund, today: datetime.date | None = None) -> bool:
-    """Create an intake open from a week before the first load until 30 days after it."""
+    """Create a demonstration intake open from a week before the first load until 30 days
+    after it, with made-up review criteria."""
     if Round.objects.filter(slug="demonstration-intake").exists():
         return False
     today = today or timezone.localdate()
@@ -116,14 +126,13 @@ def load_demonstration_round(fund: Fund, today: datetime.date | None = None) -> 
         min_age=6,
         max_age=29,
         eligible_org_types=[str(t) for t in ELIGIBLE],
-        guidelines=GUIDELINES
-        + " This round is a demonstration: its dates move to the day the portal's reference "
-        "data is first loaded, so that the form can be tried end to end.",
+        guidelines=GUIDELINES + DEMO_PROCESS,
         information_sessions=(
             f"Online information session, {date_format(opens + datetime.timedelta(days=10))}, "
             "12:00 p.m. to 1:00 p.m.\n"
             "Drop-in questions by email to cswb@halton.ca until intake closes"
         ),
+        is_demo=True,
     )
     _add_criteria(round_)
     return True
@@ -132,5 +141,26 @@ def load_demonstration_round(fund: Fund, today: datetime.date | None = None) -> 
 def load() -> str:
     fund, fund_created = load_fund()
     first = load_first_intake(fund)
-    demo = load_demonstration_round(fund)
-    return f"{int(fund_created)} fund, {int(first) + int(demo)} rounds created"
+    return f"{int(fund_created)} fund, {int(first)} rounds created"
+
+
+def load_demo() -> str:
+    fund, _created = load_fund()
+    return f"{int(load_demonstration_round(fund))} demonstration rounds created"
+
+
+def remove_demo() -> dict[str, int]:
+    """Delete the demonstration rounds with the applications sent to them (their awards,
+    reviews, files and the emails that carried their links); return the rows removed.
+
+    Applications and awards hold on to their round with ``PROTECT``: they go first.
+    """
+    rounds = Round.objects.filter(is_demo=True)
+    applications = Application.objects.filter(round__in=rounds)
+    for pk in applications.values_list("pk", flat=True):
+        messages_forget(dedupe_prefix=f"grants:draft-link:{pk}:")
+    return merge(
+        demo_delete(Award.objects.filter(application__in=applications)),
+        demo_delete(applications),
+        demo_delete(rounds),
+    )

@@ -114,9 +114,9 @@ class RemoteSourceInline(admin.TabularInline):
 @admin.register(Indicator)
 class IndicatorAdmin(SlugFixedAfterCreationMixin, ImportExportStewardAdmin):
     resource_classes = [IndicatorResource]
-    list_display = ("name", "domain", "unit", "direction", "zone", "published", "is_sample",
+    list_display = ("name", "domain", "unit", "direction", "zone", "published", "is_demo",
                     "summary_comparison", "summary_trend", "refresh_problem")
-    list_filter = ("domain", "published", "is_sample", "zone", "unit", "direction")
+    list_filter = ("domain", "published", "is_demo", "zone", "unit", "direction")
     list_select_related = ("domain", "summary")
     search_fields = ("name", "slug", "definition", "source_name")
     prepopulated_fields = {"slug": ("name",)}
@@ -129,7 +129,7 @@ class IndicatorAdmin(SlugFixedAfterCreationMixin, ImportExportStewardAdmin):
         (_("Source"), {"fields": ("source_name", "source_url", "citation", "licence",
                                   "licence_terms", "how_updated", "next_release",
                                   "data_updated_at", "notes")}),
-        (_("Publication"), {"fields": ("published", "is_sample")}),
+        (_("Publication"), {"fields": ("published", "is_demo")}),
     )
 
     @admin.display(description=_("compared with Ontario"))
@@ -168,7 +168,7 @@ class ObservationAdmin(ImportExportStewardAdmin):
     change_list_template = "indicators/admin/observation_change_list.html"
     import_template_name = "indicators/admin/observation_import.html"
     list_display = ("indicator", "geography", "period", "value", "status", "ci_low", "ci_high")
-    list_filter = ("status", "geography", "indicator__domain", "indicator__is_sample")
+    list_filter = ("status", "geography", "indicator__domain", "indicator__is_demo")
     list_select_related = ("indicator", "geography")
     search_fields = ("indicator__name", "indicator__slug", "period")
     autocomplete_fields = ("indicator",)

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cswb.lib.demo import demo_field
 from indicators.parsing import parse_period
 from indicators.vocabulary import LICENCE_URLS, PORTAL_COLUMNS, Licence, ObservationStatus
 
@@ -158,14 +159,7 @@ class Indicator(models.Model):
         _("published"), default=False,
         help_text=_("Shown on the public dashboard and in open data."),
     )
-    is_sample = models.BooleanField(
-        _("sample data"),
-        default=False,
-        help_text=_(
-            "Generated figures for demonstration; every page that shows them says they are not "
-            "official statistics."
-        ),
-    )
+    is_demo = demo_field()
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

@@ -53,7 +53,8 @@ def columns() -> list[dict]:
         ("ci_high", "number", {}, _("The high end of the 95% confidence interval, if any.")),
         ("note", "string", {}, _("A note on this figure (e.g. use with caution).")),
         ("sample_data", "boolean", required,
-         _("yes for generated sample series that are not official statistics, else no.")),
+         _("yes for a demonstration series (generated figures, not official statistics), else "
+           "no.")),
         ("licence", "string", {}, _("The licence the publisher gives the figures under.")),
         ("citation", "string", {},
          _("How to cite the source, with the table number and DOI where there is one.")),
@@ -156,8 +157,8 @@ def dcat_catalog(indicators: list[Indicator]) -> dict:
         dataset["accrualPeriodicity"] = "R/P1Y" if automatic else "irregular"
         references = [indicator.source_url] if indicator.source_url else []
         dataset["references"] = references
-        if indicator.is_sample:
-            dataset["description"] += " " + _("Sample data: not official statistics.")
+        if indicator.is_demo:
+            dataset["description"] += " " + _("Demonstration data: not official statistics.")
         datasets.append(dataset)
     everything = {
         "@type": "dcat:Dataset",

@@ -1,16 +1,15 @@
 """Halton's reference data for the dashboard: geographies, the three domains, and the figures
 Halton has published, as indicators with their sources. Running it again changes nothing.
 
-On a laptop (DEBUG, or INDICATORS_SAMPLE_DATA=true) it also loads generated sample series so the
-charts have something to draw; those indicators are flagged ``is_sample`` and every page that
+``load_demo`` (``load_reference_data --demo``, which ``make run`` uses) adds generated series so
+the charts have something to draw; those indicators are flagged ``is_demo`` and every page that
 shows them says they are not official statistics.
 """
 
 import random
 from decimal import Decimal
 
-from django.conf import settings
-
+from cswb.lib.demo import demo_delete
 from indicators.models import Domain, Geography, Indicator, Observation, Zone
 from indicators.parsing import parse_period
 from indicators.reference_sources import load_sources
@@ -129,8 +128,8 @@ INDICATORS = [
       ("2019", "583000", "Halton Region's figure in its August 2019 presentation to AMO.")]),
 ]
 
-# Generated series for the charts on a laptop: slug, name, domain, unit, decimals, direction,
-# zone, Ontario's starting level, Halton's starting level, yearly drift.
+# Generated demonstration series for the charts on a laptop: slug, name, domain, unit, decimals,
+# direction, zone, Ontario's starting level, Halton's starting level, yearly drift.
 SAMPLES = [
     ("sample-youth-mental-health-ed-visits", "Youth emergency visits for mental health",
      "health", Unit.RATE_100000, 1, Direction.LOWER_IS_BETTER, Zone.RISK_INTERVENTION,
@@ -152,8 +151,8 @@ SAMPLES = [
 ]
 SAMPLE_YEARS = range(2012, 2024)
 SAMPLE_NOTE = (
-    "Sample data generated to show how the dashboard works. These are not official statistics "
-    "and describe no real place."
+    "Demonstration data generated to show how the dashboard works. These are not official "
+    "statistics and describe no real place."
 )
 
 
@@ -215,7 +214,8 @@ def load_published_figures() -> tuple[int, int]:
 
 
 def load_samples() -> tuple[int, int]:
-    """Create the generated sample series (same numbers every run: the generator is seeded)."""
+    """Create the generated demonstration series (same numbers every run: the generator is
+    seeded)."""
     domains = {d.slug: d for d in Domain.objects.all()}
     geographies = list(Geography.objects.all())
     indicators = observations = 0
@@ -223,8 +223,9 @@ def load_samples() -> tuple[int, int]:
                 drift) in enumerate(SAMPLES, start=100):
         indicator, created = Indicator.objects.get_or_create(slug=slug, defaults={
             "name": name, "domain": domains[domain], "unit": unit, "decimals": decimals,
-            "direction": direction, "zone": zone, "published": True, "is_sample": True,
-            "order": order, "source_name": "Generated sample data (not official statistics)",
+            "direction": direction, "zone": zone, "published": True, "is_demo": True,
+            "order": order,
+            "source_name": "Generated demonstration data (not official statistics)",
             "notes": SAMPLE_NOTE,
             "definition": "A made-up series that shows how an indicator looks on the dashboard.",
         })
@@ -249,15 +250,24 @@ def load() -> str:
     indicators, observations = load_published_figures()
     official, sources = load_sources()
     indicators += official
-    summary = (f"{geographies} geographies, {domains} domains, {indicators} indicators, "
-               f"{observations} published figures and {sources} Statistics Canada sources "
-               "created")
-    if getattr(settings, "INDICATORS_SAMPLE_DATA", settings.DEBUG):
-        sample_indicators, sample_observations = load_samples()
-        indicators += sample_indicators
-        observations += sample_observations
-        summary += (f"; {sample_indicators} sample indicators with {sample_observations} "
-                    "generated figures (flagged as sample data)")
     if geographies or domains or indicators or observations or sources:
         dashboard_refresh()
-    return summary
+    return (f"{geographies} geographies, {domains} domains, {indicators} indicators, "
+            f"{observations} published figures and {sources} Statistics Canada sources created")
+
+
+def load_demo() -> str:
+    """Create the demonstration series (after ``load``: they need its domains and places)."""
+    indicators, observations = load_samples()
+    if indicators or observations:
+        dashboard_refresh()
+    return (f"{indicators} demonstration indicators with {observations} generated figures "
+            "created")
+
+
+def remove_demo() -> dict[str, int]:
+    """Delete the demonstration indicators with their figures; return the rows removed."""
+    removed = demo_delete(Indicator.objects.filter(is_demo=True))
+    if removed:
+        dashboard_refresh()
+    return removed

@@ -138,7 +138,7 @@ class IndicatorResource(EscapedExportMixin, resources.ModelResource):
     class Meta:
         model = Indicator
         fields = ("slug", "name", "domain", "definition", "unit", "decimals", "direction",
-                  "zone", "source_name", "source_url", "notes", "published", "is_sample",
+                  "zone", "source_name", "source_url", "notes", "published", "is_demo",
                   "order")
         export_order = fields
         import_id_fields = ("slug",)

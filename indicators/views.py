@@ -177,7 +177,7 @@ def overview(request):
         "selected_zone": zone,
         "filtered": bool(domain_slug or zone),
         "filter_errors": errors,
-        "has_sample": any(i.is_sample for i in indicators),
+        "has_demo": any(i.is_demo for i in indicators),
         "count": len(indicators),
     })
     if errors:
@@ -193,7 +193,7 @@ def domain(request, slug):
     return render(request, "indicators/domain.html", {
         "domain": domain,
         "indicators": indicators,
-        "has_sample": any(i.is_sample for i in indicators),
+        "has_demo": any(i.is_demo for i in indicators),
     })
 
 
@@ -276,7 +276,7 @@ def indicator(request, slug):
         "geographies": shown,
         "rows": list(reversed(rows)),
         "chart": _chart_data(indicator, shown, rows),
-        "has_sample": indicator.is_sample,
+        "has_demo": indicator.is_demo,
         "has_ci": any(obs.ci_low is not None for obs in observations),
         "notes": sorted({obs.note for obs in observations if obs.note}),
         "citations": indicator.citations(),
@@ -303,7 +303,7 @@ def municipality(request, slug):
         "province": province,
         "municipalities": [g for g in geographies if g.level == Geography.Level.MUNICIPALITY],
         "groups": groups,
-        "has_sample": any(i.is_sample for i in indicators),
+        "has_demo": any(i.is_demo for i in indicators),
         "with_data": sum(
             1 for i in indicators
             if getattr(i, "summary", None) and place.slug in (i.summary.latest or {})
@@ -355,7 +355,7 @@ def _data_rows(indicators):
             "ci_low": obs.ci_low,
             "ci_high": obs.ci_high,
             "note": obs.note,
-            "sample_data": ind.is_sample,
+            "sample_data": ind.is_demo,
             "licence": meta["licence"],
             "citation": meta["citation"],
             "source_url": meta["source_url"],
@@ -420,7 +420,7 @@ def _json(filename, indicators, rows) -> HttpResponse:
                    if key != "source_url"},
                 "citation": ind.citations(),
                 "how_updated": ind.how_updated or None,
-                "sample_data": ind.is_sample,
+                "sample_data": ind.is_demo,
                 "observations": by_indicator.get(ind.slug, []),
             }
             for ind in indicators

@@ -21,7 +21,8 @@ PORTAL_COLUMNS = ["indicator", "geography", "period", "value", "status", "ci_low
                   "note"]
 
 # The open-data CSV columns, in order. The first sixteen are as first published; the metadata
-# columns after them were added at the end so that readers by position keep working.
+# columns after them were added at the end so that readers by position keep working. sample_data
+# keeps its published name: it is yes for a demonstration series (``Indicator.is_demo``).
 DATA_COLUMNS = [
     "indicator", "indicator_name", "domain", "geography", "geography_code", "geography_name",
     "period", "period_start", "period_end", "value", "unit", "status", "ci_low", "ci_high",

@@ -72,7 +72,7 @@ def outcome_entry(outcome: Outcome, figures: list[progress.Figure], *, as_of_yea
         "id": outcome.pk,
         "statement": outcome.statement,
         "indicator": {"name": indicator.name, "slug": indicator.slug,
-                      "sample": indicator.is_sample},
+                      "demo": indicator.is_demo},
         "geography": outcome.geography.name,
         "direction": outcome.direction,
         "direction_label": str(outcome.get_direction_display()),

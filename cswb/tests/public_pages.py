@@ -129,13 +129,14 @@ NOT_PAGES = {
 
 
 def build_site() -> dict:
-    """Load Halton's reference data and add one of each object behind a private link."""
-    call_command("load_reference_data", stdout=io.StringIO())
+    """Load Halton's reference data with the demonstration rows (the open intake, labelled
+    series) and add one of each object behind a private link."""
+    call_command("load_reference_data", demo=True, stdout=io.StringIO())
     table = ActionTable.objects.get(slug="crisis-mental-health")
     ProgressUpdateFactory(
         table=table, title="First meeting", body="The table met and mapped services in <Region>."
     )
-    open_round = Round.objects.open_for_intake(timezone.now()).first()
+    open_round = Round.objects.open_for_intake(timezone.now()).get(is_demo=True)
     funded = SubmittedApplicationFactory(round=open_round, state=State.APPROVED)
     AwardFactory(application=funded)
     # A published progress report, without the PDF that approving it would render.

@@ -34,8 +34,7 @@ def test_every_public_route_is_checked_or_has_a_reason_not_to_be():
 
 
 @pytest.mark.browser
-def test_every_public_page_passes_at_desktop_and_phone_widths(browser, live_server, settings):
-    settings.INDICATORS_SAMPLE_DATA = True
+def test_every_public_page_passes_at_desktop_and_phone_widths(browser, live_server):
     urls = []
     for name, url in page_urls(build_site()):
         if name:

@@ -144,7 +144,7 @@ def test_it_keeps_the_import_from_other_roles(client, role_users, role, indicato
 
 
 INDICATOR_HEADER = ["slug", "name", "domain", "definition", "unit", "decimals", "direction",
-                    "zone", "source_name", "source_url", "notes", "published", "is_sample",
+                    "zone", "source_name", "source_url", "notes", "published", "is_demo",
                     "order"]
 
 
@@ -152,7 +152,7 @@ def indicator_row(**fields):
     row = {"slug": "shelter-use", "name": "Shelter use", "domain": "community-well-being",
            "definition": "Nights in shelter.", "unit": "count", "decimals": "0",
            "direction": "neutral", "zone": "risk-intervention", "source_name": "Region",
-           "source_url": "", "notes": "", "published": "1", "is_sample": "0", "order": "3"}
+           "source_url": "", "notes": "", "published": "1", "is_demo": "0", "order": "3"}
     row.update(fields)
     return row
 

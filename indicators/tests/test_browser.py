@@ -10,9 +10,9 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def loaded(transactional_db, settings):
-    settings.INDICATORS_SAMPLE_DATA = True
+def loaded(transactional_db):
     reference.load()
+    reference.load_demo()
 
 
 def test_a_partner_finds_an_indicator_reads_its_table_and_downloads_the_csv(page, loaded,
@@ -24,7 +24,7 @@ def test_a_partner_finds_an_indicator_reads_its_table_and_downloads_the_csv(page
     health = page.get_by_role("region", name="Health: latest figures")
     health.get_by_role("link", name="Opioid-related emergency visits").click()
     page.wait_for_url("**/dashboard/indicators/sample-opioid-related-ed-visits/")
-    assert page.get_by_text("Sample data, not official statistics.").is_visible()
+    assert page.get_by_text("Demonstration data, not official statistics.").is_visible()
     table = page.get_by_role("table", name="Opioid-related emergency visits by period and place")
     headers = table.locator("thead th").all_inner_texts()
     assert headers == ["Period", "Halton Region", "Ontario", "Burlington", "Halton Hills",

@@ -21,7 +21,7 @@ def data(geographies):
                        value=None, status="suppressed")
     hidden = IndicatorFactory(slug="hidden", published=False)
     ObservationFactory(indicator=hidden, geography=geographies["halton"])
-    sample = IndicatorFactory(slug="sample", is_sample=True)
+    sample = IndicatorFactory(slug="sample", is_demo=True)
     ObservationFactory(indicator=sample, geography=geographies["ontario"], value=7)
     services.dashboard_refresh()
 

@@ -16,8 +16,7 @@ def counts():
             Observation.objects.count(), IndicatorSummary.objects.count())
 
 
-def test_it_loads_the_published_halton_figures_once(db, settings):
-    settings.INDICATORS_SAMPLE_DATA = False
+def test_it_loads_the_published_halton_figures_once(db):
     reference.load()
     first = counts()
     assert first == (6, 3, 20, 16, 20)
@@ -28,26 +27,34 @@ def test_it_loads_the_published_halton_figures_once(db, settings):
     assert "As reported" in lim.note
     csi = Indicator.objects.get(slug="crime-severity-index")
     assert csi.notes.count("59.15") == 1 and "42.08" in csi.notes
-    assert not Indicator.objects.filter(is_sample=True).exists()
+    assert not Indicator.objects.filter(is_demo=True).exists()
     assert set(Observation.objects.filter(indicator__slug="population").values_list(
         "period", "value")) == {("2021", Decimal("596637")), ("2019", Decimal("583000"))}
 
 
-def test_it_loads_flagged_sample_series_on_a_laptop(db, settings):
-    settings.INDICATORS_SAMPLE_DATA = True
+def test_the_demonstration_adds_flagged_generated_series(db):
     reference.load()
-    samples = Indicator.objects.filter(is_sample=True)
+    facts = counts()
+    assert "6 demonstration indicators" in reference.load_demo()
+    samples = Indicator.objects.filter(is_demo=True)
     assert samples.count() == 6
-    assert Observation.objects.filter(indicator__is_sample=True).count() == 6 * 6 * 12
+    assert Observation.objects.filter(indicator__is_demo=True).count() == 6 * 6 * 12
     values = list(Observation.objects.order_by("pk").values_list("value", flat=True))
     reference.load()
+    reference.load_demo()
     assert list(Observation.objects.order_by("pk").values_list("value", flat=True)) == values
-    assert IndicatorSummary.objects.filter(indicator__is_sample=True, trend="not_enough_data"
+    assert IndicatorSummary.objects.filter(indicator__is_demo=True, trend="not_enough_data"
                                            ).count() == 0
 
+    removed = reference.remove_demo()
 
-def test_every_real_indicator_says_where_its_figure_comes_from(db, settings):
-    settings.INDICATORS_SAMPLE_DATA = False
+    assert removed["indicators.Indicator"] == 6
+    assert removed["indicators.Observation"] == 6 * 6 * 12
+    assert counts() == facts
+    assert reference.remove_demo() == {}
+
+
+def test_every_real_indicator_says_where_its_figure_comes_from(db):
     reference.load()
     automatic = set(RemoteSource.objects.filter(active=True).values_list("indicator__slug",
                                                                           flat=True))
@@ -57,7 +64,7 @@ def test_every_real_indicator_says_where_its_figure_comes_from(db, settings):
         "police-reported-violent-crime-rate", "strong-community-belonging", "heavy-drinking",
         "good-mental-health", "population",
     }
-    for indicator in Indicator.objects.filter(is_sample=False):
+    for indicator in Indicator.objects.filter(is_demo=False):
         assert indicator.licence_text, indicator.slug
         if indicator.slug in automatic:
             assert indicator.source_url.startswith("https://www150.statcan.gc.ca/"), indicator
@@ -70,8 +77,7 @@ def test_every_real_indicator_says_where_its_figure_comes_from(db, settings):
         source.full_clean()
 
 
-def test_it_never_overwrites_what_staff_edited(db, settings):
-    settings.INDICATORS_SAMPLE_DATA = False
+def test_it_never_overwrites_what_staff_edited(db):
     reference.load()
     Indicator.objects.filter(slug="ed-visits-self-harm").update(how_updated="Ask Dana.",
                                                                 licence="ogl-ontario")

@@ -31,7 +31,7 @@ def dashboard(geographies, domains):
         ObservationFactory(indicator=csi, geography=geographies["milton"], period=str(year),
                            value=Decimal(milton))
     sample = IndicatorFactory(domain=domains["health"], name="Made-up visits", slug="made-up",
-                              is_sample=True, zone="prevention")
+                              is_demo=True, zone="prevention")
     ObservationFactory(indicator=sample, geography=geographies["halton"], value=5)
     IndicatorFactory(domain=safety, name="Draft indicator", published=False)
     services.dashboard_refresh()
@@ -45,16 +45,16 @@ def test_the_overview_shows_values_comparison_and_trend_in_words(client, dashboa
     assert "Better than Ontario" in content and "▲" in content
     assert "Improving" in content and "(2019–2021)" in content
     assert "Draft indicator" not in content
-    assert "Sample data, not official statistics." in content
-    assert content.count("Sample data</span>") == 1  # the badge, on the sample only
+    assert "Demonstration data, not official statistics." in content
+    assert content.count("Demonstration</span>") == 1  # the badge, on the demonstration only
     standing = content.split('id="standing"')[1].split("</section>")[0]
     assert "Doing well (better than Ontario)" in standing
     assert "Crime Severity Index" in standing
     assert "Made-up visits" not in standing  # no Ontario figure: not compared
 
 
-def test_the_overview_has_no_sample_notice_without_sample_data(client, dashboard):
-    Indicator.objects.filter(is_sample=True).update(published=False)
+def test_the_overview_has_no_demonstration_notice_without_demonstration_data(client, dashboard):
+    Indicator.objects.filter(is_demo=True).update(published=False)
     services.dashboard_refresh()
     assert "not official statistics" not in client.get(OVERVIEW).content.decode()
 
@@ -102,9 +102,10 @@ def test_the_indicator_page_has_table_chart_data_definition_source_and_notes(cli
     assert "js/indicators-chart.js" in content
 
 
-def test_the_indicator_page_of_a_sample_says_so(client, dashboard):
+def test_the_indicator_page_of_a_demonstration_series_says_so(client, dashboard):
     content = client.get(reverse("indicators:indicator", args=["made-up"])).content.decode()
-    assert "Sample data, not official statistics." in content
+    assert "Demonstration data, not official statistics." in content
+    assert "Demonstration</span>" in content.split("<h1")[1].split("</h1>")[0]
 
 
 def test_unpublished_or_unknown_indicators_are_not_found(client, dashboard):
@@ -168,7 +169,7 @@ def test_a_staff_edit_in_the_admin_shows_at_once(client, dashboard, steward_user
 def _many(geographies, count):
     domain = DomainFactory()
     for n in range(count):
-        indicator = IndicatorFactory(domain=domain, is_sample=n % 2 == 0,
+        indicator = IndicatorFactory(domain=domain, is_demo=n % 2 == 0,
                                      zone="prevention" if n % 3 else "")
         for year in (2019, 2020):
             for slug in ("halton", "ontario", "milton"):

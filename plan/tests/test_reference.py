@@ -18,8 +18,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def loaded(settings):
-    settings.INDICATORS_SAMPLE_DATA = False
+def loaded():
     call_command("load_reference_data", verbosity=0)
 
 
@@ -50,7 +49,7 @@ def test_outcomes_have_a_baseline_from_the_published_figures_and_no_target(loade
     outcome = Outcome.objects.get(indicator__slug="ed-visits-self-harm")
     assert (outcome.baseline_period, outcome.baseline_value) == ("2017", 398)
     assert not Outcome.objects.filter(target_year__isnull=False).exists()
-    assert not Outcome.objects.filter(indicator__is_sample=True).exists()
+    assert not Outcome.objects.filter(indicator__is_demo=True).exists()
     for outcome in Outcome.objects.all():
         outcome.full_clean()
 
