@@ -192,18 +192,6 @@ class IssueForm(RememberChoicesMixin, HumanCheckMixin, forms.Form):
     def is_anonymous(self) -> bool:
         return self.cleaned_data.get("contact") != self.NAMED
 
-    def error_summary(self) -> list[tuple[str, str]]:
-        """Return (anchor, message) for every error, in the order of the fields."""
-        summary = [("", str(error)) for error in self.non_field_errors()]
-        for field in self:
-            for error in field.errors:
-                if field.name in {"website", "started"}:
-                    summary.append(("", str(error)))
-                    continue
-                anchor = field.id_for_label or f"{field.auto_id}_0"
-                summary.append((anchor, str(error)))
-        return summary
-
 
 class IssueDetailsForm(IssueForm):
     """The web form's questions and rules without its bot checks, for issues that staff record

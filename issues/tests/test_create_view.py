@@ -301,6 +301,22 @@ def test_a_failed_submission_puts_the_summary_first_and_focuses_it(client, form_
     assert "js/issues-form.js" in html
 
 
+def test_a_failed_submission_shows_the_sites_one_error_summary_with_links(client, form_data):
+    html = _post(client, form_data(topic="", description="")).content.decode()
+    summary = html[html.index('id="error-summary"'):html.index("</div>", html.index(
+        'id="error-summary"'))]
+    # The shared include (includes/form_errors.html), not a summary of the form's own.
+    assert 'data-error-summary' in summary and 'aria-labelledby="error-summary-title"' in summary
+    assert "There are 2 problems with your answers" in summary
+    assert "Nothing was sent yet, and nothing you typed was lost." in summary
+    links = re.findall(r'<li><a href="#([^"]+)">([^<]+)</a></li>', summary)
+    assert [anchor for anchor, _text in links] == ["id_topic", "id_description"]
+    assert links[0][1].startswith("What is the issue about?: ")
+    assert links[1][1].startswith("Describe the issue: ")
+    for anchor, _text in links:
+        assert f'id="{anchor}"' in html  # every link lands on an input
+
+
 def test_the_notice_of_collection_is_short_with_the_rest_behind_a_disclosure(client):
     html = client.get(URL).content.decode()
     notice = html[html.index('id="collection-heading"'):html.index("<form method")]

@@ -1,13 +1,8 @@
-// The issue form: focus the error summary, count characters, and keep contact details out of an
-// anonymous issue. The form works without this script: the server checks every answer, and
-// issues.css shows the contact fields and the signposts without it.
+// The issue form: count characters, and keep contact details out of an anonymous issue (site.js
+// focuses the error summary, as on every form). The form works without this script: the server
+// checks every answer, and issues.css shows the contact fields and the signposts without it.
 (function () {
   "use strict";
-  var summary = document.getElementById("error-summary");
-  if (summary && document.activeElement !== summary) {
-    summary.focus();
-  }
-
   // Character counts: a visible count under the field, updated as the resident types, and a
   // polite announcement once they pause (announcing every keystroke would drown the screen
   // reader). Over the limit the text stays whole: the count says by how much to shorten it.
