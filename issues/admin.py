@@ -4,6 +4,7 @@ Only issue triage and CSWB administrators see anything here (``issues.permission
 change goes through ``issues.services``, which records who did it and when.
 """
 
+import contextlib
 from datetime import timedelta
 
 from django import forms
@@ -21,6 +22,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from cswb.accounts.roles import Role
+from cswb.lib.admin import ServiceRefusalMixin
 from cswb.lib.exports import csv_response
 from cswb.lib.workflow_admin import WorkflowAdminMixin
 from cswb.outbox import kinds
@@ -190,8 +192,35 @@ class TriagePermissionsMixin:
         return permissions.can_view_issues(request.user, obj)
 
 
+@contextlib.contextmanager
+def _refusal_about(field: str):
+    """Name ``field`` in a service's refusal that names none, so the form shows it there."""
+    try:
+        yield
+    except ValidationError as exc:
+        if hasattr(exc, "error_dict"):
+            raise
+        raise ValidationError({field: exc.error_list}) from exc
+
+
+def _each_issue(queryset, act) -> tuple[int, list[str]]:
+    """Call ``act(issue)`` for each issue, each in its own transaction; return how many went
+    through and the refusals, one line per issue naming it."""
+    done, refused = 0, []
+    for issue in queryset:
+        try:
+            with transaction.atomic():
+                result = act(issue)
+        except (ValidationError, PermissionDenied) as exc:
+            reason = " ".join(getattr(exc, "messages", None) or [str(exc)])
+            refused.append(f"{issue.reference}: {reason}")
+            continue
+        done += result is not False
+    return done, refused
+
+
 @admin.register(Issue)
-class IssueAdmin(WorkflowAdminMixin, TriagePermissionsMixin, admin.ModelAdmin):
+class IssueAdmin(ServiceRefusalMixin, WorkflowAdminMixin, TriagePermissionsMixin, admin.ModelAdmin):
     workflow = workflow.WORKFLOW
     form = IssueTriageForm
     change_form_template = "admin/issues/issue/change_form.html"
@@ -308,24 +337,51 @@ class IssueAdmin(WorkflowAdminMixin, TriagePermissionsMixin, admin.ModelAdmin):
     # The change form -------------------------------------------------------------------------
 
     def save_model(self, request, obj, form, change):
-        """Apply assignment and note through the services; each records who and when."""
+        """Apply assignment and note through the services; each records who and when.
+
+        A refusal goes back to the form next to its field (``ServiceRefusalMixin``), with the
+        note as typed; nothing is saved then.
+        """
         data = form.cleaned_data
         with transaction.atomic():
             if "assigned_to" in form.changed_data:
-                services.issue_assign(issue=obj, assignee=data["assigned_to"], by=request.user)
+                with _refusal_about("assigned_to"):
+                    services.issue_assign(
+                        issue=obj, assignee=data["assigned_to"], by=request.user
+                    )
             if data.get("internal_note"):
-                services.issue_add_note(issue=obj, text=data["internal_note"], by=request.user)
+                with _refusal_about("internal_note"):
+                    services.issue_add_note(
+                        issue=obj, text=data["internal_note"], by=request.user
+                    )
+
+    def _report_refusals(self, request, refused: list[str]) -> None:
+        if refused:
+            self.message_user(
+                request,
+                ngettext("%(count)d issue was not changed: %(why)s",
+                         "%(count)d issues were not changed: %(why)s", len(refused))
+                % {"count": len(refused), "why": "; ".join(refused)},
+                messages.ERROR,
+            )
 
     # Bulk actions ------------------------------------------------------------------------------
 
     @admin.action(description=_("Assign the selected issues to me"), permissions=["change"])
     def assign_to_me(self, request, queryset):
-        changed = services.issues_assign(issues=queryset, assignee=request.user, by=request.user)
-        self.message_user(
-            request,
-            ngettext("%d issue assigned to you.", "%d issues assigned to you.", changed) % changed,
-            messages.SUCCESS,
+        changed, refused = _each_issue(
+            queryset,
+            lambda issue: services.issue_assign(issue=issue, assignee=request.user,
+                                                by=request.user),
         )
+        if changed:
+            self.message_user(
+                request,
+                ngettext("%d issue assigned to you.", "%d issues assigned to you.", changed)
+                % changed,
+                messages.SUCCESS,
+            )
+        self._report_refusals(request, refused)
 
     @admin.action(
         description=_("Assign the selected issues to the person chosen"), permissions=["change"]
@@ -340,56 +396,59 @@ class IssueAdmin(WorkflowAdminMixin, TriagePermissionsMixin, admin.ModelAdmin):
                 request, gettext("Choose the person in “Assign to” first."), messages.ERROR
             )
             return
-        changed = services.issues_assign(issues=queryset, assignee=assignee, by=request.user)
-        self.message_user(
-            request,
-            ngettext(
-                "%(count)d issue assigned to %(user)s.",
-                "%(count)d issues assigned to %(user)s.",
-                changed,
-            )
-            % {"count": changed, "user": str(assignee)},
-            messages.SUCCESS,
+        changed, refused = _each_issue(
+            queryset,
+            lambda issue: services.issue_assign(issue=issue, assignee=assignee, by=request.user),
         )
-
-    @admin.action(description=_("Mark the selected issues as spam"), permissions=["change"])
-    def mark_spam(self, request, queryset):
-        marked, skipped = services.issues_mark_spam(issues=queryset, by=request.user)
-        self.message_user(
-            request,
-            ngettext("%d issue marked as spam.", "%d issues marked as spam.", marked) % marked,
-            messages.SUCCESS,
-        )
-        if skipped:
+        if changed:
             self.message_user(
                 request,
                 ngettext(
-                    "%d issue was left alone: its status cannot become spam.",
-                    "%d issues were left alone: their status cannot become spam.",
-                    skipped,
+                    "%(count)d issue assigned to %(user)s.",
+                    "%(count)d issues assigned to %(user)s.",
+                    changed,
                 )
-                % skipped,
-                messages.WARNING,
+                % {"count": changed, "user": str(assignee)},
+                messages.SUCCESS,
             )
+        self._report_refusals(request, refused)
+
+    @admin.action(description=_("Mark the selected issues as spam"), permissions=["change"])
+    def mark_spam(self, request, queryset):
+        marked, refused = _each_issue(
+            queryset,
+            lambda issue: services.issue_transition(issue=issue, name="mark_spam",
+                                                    by=request.user),
+        )
+        if marked:
+            self.message_user(
+                request,
+                ngettext("%d issue marked as spam.", "%d issues marked as spam.", marked)
+                % marked,
+                messages.SUCCESS,
+            )
+        self._report_refusals(request, refused)
 
     @admin.action(
         description=_("Revoke the resident's private link (a new one is emailed when possible)"),
         permissions=["change"],
     )
     def revoke_private_link(self, request, queryset):
-        revoked = 0
-        for issue in queryset:
-            services.issue_link_revoke(issue=issue, by=request.user)
-            revoked += 1
-        self.message_user(
-            request,
-            ngettext(
-                "The private link of %d issue no longer works.",
-                "The private links of %d issues no longer work.",
-                revoked,
-            ) % revoked,
-            messages.SUCCESS,
+        revoked, refused = _each_issue(
+            queryset,
+            lambda issue: services.issue_link_revoke(issue=issue, by=request.user),
         )
+        if revoked:
+            self.message_user(
+                request,
+                ngettext(
+                    "The private link of %d issue no longer works.",
+                    "The private links of %d issues no longer work.",
+                    revoked,
+                ) % revoked,
+                messages.SUCCESS,
+            )
+        self._report_refusals(request, refused)
 
     # Statistics --------------------------------------------------------------------------------
 

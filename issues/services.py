@@ -313,11 +313,6 @@ def issue_link_revoke(*, issue: Issue, by) -> IssueEvent:
     return event
 
 
-def issues_assign(*, issues, assignee, by) -> int:
-    """Assign every issue in ``issues``; return how many changed."""
-    return sum(issue_assign(issue=issue, assignee=assignee, by=by) for issue in issues)
-
-
 def issues_mark_spam(*, issues, by) -> tuple[int, int]:
     """Mark as spam each issue whose state allows it; return (marked, skipped)."""
     marked = skipped = 0

@@ -81,9 +81,22 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Revoke the selected keys"), permissions=["change"])
     def revoke(self, request, queryset):
-        revoked = sum(services.key_revoke(key=key, by=request.user) for key in queryset)
-        self.message_user(
-            request,
-            ngettext("%d key revoked.", "%d keys revoked.", revoked) % revoked,
-            messages.SUCCESS,
-        )
+        revoked, already = 0, []
+        for key in queryset:
+            if services.key_revoke(key=key, by=request.user):
+                revoked += 1
+            else:
+                already.append(key.name)
+        if revoked:
+            self.message_user(
+                request,
+                ngettext("%d key revoked.", "%d keys revoked.", revoked) % revoked,
+                messages.SUCCESS,
+            )
+        if already:
+            self.message_user(
+                request,
+                gettext("Already revoked before, nothing changed: %(names)s.")
+                % {"names": ", ".join(already)},
+                messages.WARNING,
+            )

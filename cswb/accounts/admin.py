@@ -200,8 +200,9 @@ class UserAdmin(BaseUserAdmin):
         if skipped:
             self.message_user(
                 request,
-                _("No address to send a link to: %(names)s.") % {"names": ", ".join(skipped)},
-                messages.WARNING,
+                _("No link was sent to %(names)s: no email address.")
+                % {"names": ", ".join(skipped)},
+                messages.ERROR,
             )
 
 

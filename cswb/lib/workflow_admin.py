@@ -17,6 +17,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 
+from cswb.lib.admin import add_refusal
 from cswb.lib.workflow import Transition, Workflow
 
 
@@ -98,7 +99,7 @@ class WorkflowAdminMixin:
             try:
                 self.perform_transition(request, obj, transition, form.cleaned_data)
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_refusal(form, exc)
             else:
                 messages.success(request, _("Done: %(action)s.") % {"action": transition.label})
                 return redirect(change_url)
@@ -118,11 +119,3 @@ class WorkflowAdminMixin:
         }
         return TemplateResponse(request, self.transition_template, context)
 
-
-def _add_errors(form, exc: ValidationError) -> None:
-    """Put a refusal next to the field it is about, or at the top of the form."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)

@@ -234,3 +234,17 @@ def test_totp_secrets_are_never_shown_in_the_admin(client, cswb_admin):
         assert device.key not in html, url
         assert "otpauth://" not in html, url
         assert not any(code in html for code in codes), url
+
+
+def test_a_link_that_cannot_be_sent_is_reported_as_an_error_naming_the_person(
+    client, cswb_admin, outsider_user, make_staff
+):
+    nomail = make_staff("no-mail", email="")
+    client.force_login(cswb_admin)
+    response = client.post("/admin/accounts/user/", {
+        "action": "send_enrolment_link", "_selected_action": [outsider_user.pk, nomail.pk],
+    }, follow=True)
+    shown = [(m.level_tag, str(m)) for m in response.context["messages"]]
+    assert ("success", "1 enrolment link sent.") in shown
+    assert ("error", "No link was sent to no-mail: no email address.") in shown
+    assert Message.objects.get(kind="accounts.enrolment").to_email == outsider_user.email

@@ -265,3 +265,27 @@ def test_the_statistics_count_issues_by_channel(client, triage_user):
     rows = list(csv.reader(io.StringIO(b"".join(export.streaming_content).decode("utf-8-sig"))))
     assert ["channel", "Phone call", "2"] in rows
     assert ["channel", "Walk-in", "0"] in rows
+
+
+def test_a_bulk_action_names_each_issue_it_could_not_change_as_an_error(client, triage_user):
+    new = IssueFactory()
+    closed = IssueFactory(status=Issue.State.CLOSED)
+    client.force_login(triage_user)
+    response = client.post(
+        CHANGELIST, {"action": "mark_spam", "_selected_action": [new.pk, closed.pk]}, follow=True
+    )
+    shown = [(m.level_tag, str(m)) for m in response.context["messages"]]
+    assert shown[0] == ("success", "1 issue marked as spam.")
+    level, text = shown[1]
+    assert level == "error" and text.startswith(f"1 issue was not changed: {closed.reference}: ")
+    closed.refresh_from_db()
+    assert closed.status == Issue.State.CLOSED
+
+
+def test_a_bulk_action_that_changes_nothing_shows_no_success(client, triage_user):
+    closed = IssueFactory(status=Issue.State.CLOSED)
+    client.force_login(triage_user)
+    response = client.post(
+        CHANGELIST, {"action": "mark_spam", "_selected_action": [closed.pk]}, follow=True
+    )
+    assert [m.level_tag for m in response.context["messages"]] == ["error"]

@@ -83,3 +83,16 @@ def test_the_command_prints_a_new_key_on_its_last_line(db, georeport):
     assert f"{key.prefix}…  active" in listing.getvalue()
     call_command("open311_key", "revoke", key.prefix, stdout=StringIO())
     assert georeport.get("requests", api_key=raw)[0].status_code == 403
+
+
+def test_revoking_a_key_already_revoked_is_not_reported_as_done(client, cswb_admin, georeport):
+    client.force_login(cswb_admin)
+    _new_key(client)
+    key = ApiKey.objects.get()
+    first = client.post(CHANGELIST, {"action": "revoke", "_selected_action": [key.pk]},
+                        follow=True)
+    assert [str(m) for m in first.context["messages"]] == ["1 key revoked."]
+    response = client.post(CHANGELIST, {"action": "revoke", "_selected_action": [key.pk]},
+                           follow=True)
+    shown = [(m.level_tag, str(m)) for m in response.context["messages"]]
+    assert shown == [("warning", "Already revoked before, nothing changed: Halton 311 CRM.")]
