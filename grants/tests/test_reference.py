@@ -85,3 +85,39 @@ def test_removing_the_demonstration_takes_its_applications_and_keeps_the_real_on
     assert not Award.objects.exists()
     assert Fund.objects.count() == 1
     assert reference.remove_demo() == {}
+
+
+def test_a_demonstration_round_loaded_before_the_flag_is_flagged_by_the_migration():
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("grants.migrations.0004_flag_the_demonstration_round")
+    reference.load()
+    reference.load_demo()
+    Round.objects.update(is_demo=False)  # as an install that loaded it before the flag holds it
+
+    migration.flag_the_demonstration_round(apps, None)
+
+    assert list(Round.objects.filter(is_demo=True).values_list("slug", flat=True)) == [
+        "demonstration-intake"]
+
+
+def test_the_migration_takes_the_made_up_scoring_off_a_first_intake_loaded_before():
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("grants.migrations.0004_flag_the_demonstration_round")
+    reference.load()
+    intake = Round.objects.get(slug="2023-intake")
+    Round.objects.filter(pk=intake.pk).update(
+        guidelines=migration.FACTS + migration.MADE_UP_PROCESS)
+    reference._add_criteria(intake)  # as loaded before
+    Criterion.objects.filter(name="Budget").update(description="Staff wrote this one.")
+
+    migration.keep_the_first_intake_to_facts(apps, None)
+
+    intake.refresh_from_db()
+    assert intake.guidelines == reference.GUIDELINES
+    assert list(intake.criteria.values_list("name", flat=True)) == ["Budget"]
