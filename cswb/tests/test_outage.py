@@ -261,10 +261,14 @@ def test_it_survives_a_postgresql_restart_without_losing_a_resident_s_words(
     TriageContact.objects.create(name="CSWB Team", email="cswb@halton.example")
     client = ServerLikeClient()
     assert client.get("/issues/new/").status_code == 200
+    assert client.get("/").status_code == 200
 
     data = issue_data()
     proxied_database.stop()  # every connection cut, new ones refused
     caplog.clear()
+    # Pages already in the page cache are still served, the empty issue form among them.
+    assert client.get("/").status_code == 200
+    assert b'name="description"' in client.get("/issues/new/").content
     posted = client.post("/issues/new/", data)
     page = client.get(reverse("grants:index"))
 
