@@ -1,5 +1,5 @@
-"""Template helpers every page shares: the error summary's items, the scrolling table region and
-dates with their weekday."""
+"""Template helpers every page shares: the error summary's items, the scrolling table region,
+dates with their weekday and phone numbers that can be called."""
 
 import html
 import re
@@ -7,13 +7,20 @@ import re
 from django import template
 from django.template.loader import render_to_string
 from django.utils.formats import date_format
-from django.utils.html import strip_tags
+from django.utils.html import conditional_escape, format_html, format_html_join, strip_tags
 
 from cswb.lib import forms as form_lib
 
 register = template.Library()
 
 CAPTION = re.compile(r"<caption\b(?P<attrs>[^>]*)>(?P<text>.*?)</caption>", re.S | re.I)
+# A North American number (905-825-4777, 1-866-442-5866), or a three-digit service line where
+# the sentence asks to call it ("call 911", "text 988"): a bare "311" may be a count.
+PHONE_NUMBER = re.compile(
+    r"(?<![\w-])(?P<long>(?:1-)?\d{3}-\d{3}-\d{4})(?![\w-])"
+    r"|(?P<verb>\b(?:call|text|dial)(?: or text)? )(?P<short>[2-9]11|988)\b",
+    re.I,
+)
 
 
 @register.filter
@@ -29,6 +36,26 @@ def with_weekday(value, format_name="DATETIME_FORMAT"):
     if value in (None, ""):
         return ""
     return f"{date_format(value, 'l')}, {date_format(value, format_name)}"
+
+
+@register.filter
+def tel_links(text):
+    """Return ``text`` (typed by staff), escaped, with each phone number in it a ``tel:`` link."""
+    text = str(text)
+    pieces, end = [], 0
+    for match in PHONE_NUMBER.finditer(text):
+        pieces.append(conditional_escape(text[end:match.start()]))
+        if match.group("long"):
+            digits = re.sub(r"\D", "", match.group("long"))
+            number, uri = match.group("long"), f"tel:+1{digits[-10:]}"
+        else:
+            pieces.append(conditional_escape(match.group("verb")))
+            number = match.group("short")
+            uri = f"tel:{number}"
+        pieces.append(format_html('<a href="{}">{}</a>', uri, number))
+        end = match.end()
+    pieces.append(conditional_escape(text[end:]))
+    return format_html_join("", "{}", ((piece,) for piece in pieces))
 
 
 @register.tag
