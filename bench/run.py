@@ -1,17 +1,18 @@
 """Benchmark the whole portal on this machine: `make bench` (or `.venv/bin/python bench/run.py`).
 
 It builds a fresh PostgreSQL database, starts the production stack (gunicorn with DEBUG off, a
-Celery worker, Redis, a local SMTP sink), loads a large dataset, drives load from separate
+Celery worker and beat, Redis, a local SMTP sink), loads a large dataset, drives load from separate
 processes on 127.0.0.1 only, prints one table and stops everything it started, also on failure.
 See PERFORMANCE.md for what each figure means and depends on.
 
 Environment knobs (all optional): BENCH_PORT, BENCH_DB (cswb_bench), BENCH_PG
-(postgres://postgres@127.0.0.1:5432), BENCH_REDIS (redis://127.0.0.1:6379, uses databases 12 and
-13), BENCH_WEB_WORKERS (3, as the Procfile), BENCH_WORKER_CONCURRENCY (2), BENCH_ENGINE (wrk when
-installed, else python), BENCH_SECONDS (5: time cap per page), BENCH_REQUESTS (50000: request cap
-per page), BENCH_KEEP=1 (keep the database and the logs afterwards), BENCH_OUT (also write the
-table there), BENCH_PARTS (admin,work,pages,mail,submit: which measurements to run; the data
-always loads).
+(postgres://postgres@127.0.0.1:5432), BENCH_REDIS (unset: a redis-server of the bench's own on a
+free port, which the outage run stops; set, e.g. redis://127.0.0.1:6379: that server's databases
+12 and 13, and no outage run), BENCH_WEB_WORKERS (3, as the Procfile), BENCH_WORKER_CONCURRENCY
+(2), BENCH_ENGINE (wrk when installed, else python), BENCH_SECONDS (5: time cap per page),
+BENCH_REQUESTS (50000: request cap per page), BENCH_KEEP=1 (keep the database and the logs
+afterwards), BENCH_OUT (also write the table there), BENCH_PARTS
+(admin,work,pages,mail,submit,outage: which measurements to run; the data always loads).
 """
 
 import contextlib
@@ -39,7 +40,9 @@ START = time.monotonic()
 
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432").rstrip("/")
 DB_NAME = os.environ.get("BENCH_DB", "cswb_bench")
-REDIS = os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379").rstrip("/")
+# Unset: the bench starts a Redis of its own (``main``), which it may stop.
+REDIS = os.environ.get("BENCH_REDIS", "").rstrip("/")
+OWN_REDIS = not REDIS
 BROKER_DB, CACHE_DB = 12, 13
 WEB_WORKERS = int(os.environ.get("BENCH_WEB_WORKERS", "3"))
 WORKER_CONCURRENCY = int(os.environ.get("BENCH_WORKER_CONCURRENCY", "2"))
@@ -54,7 +57,12 @@ MAIL_COUNT = 500
 MAIL_DELAY = 2.0
 TOTAL_BUDGET = 9 * 60  # seconds: stop measuring and report what we have past this
 PARTS = {part.strip() for part in os.environ.get(
-    "BENCH_PARTS", "admin,work,pages,mail,submit").split(",") if part.strip()}
+    "BENCH_PARTS", "admin,work,pages,mail,submit,outage").split(",") if part.strip()}
+# The outage run: mail queued while Redis is stopped, and how long after it is back the last of it
+# is delivered (target: under two minutes, with beat's sweep).
+OUTAGE_MAIL = 200
+OUTAGE_RECOVERY_TARGET = 120
+OUTAGE_PAGE_TARGET = 0.20
 
 
 class BenchError(Exception):
@@ -155,10 +163,17 @@ def preflight() -> None:
                            "e.g. `pg_ctlcluster $(ls /etc/postgresql) main start`")
     try:
         import redis
-        redis.Redis.from_url(f"{REDIS}/{BROKER_DB}", socket_connect_timeout=3).ping()
+        if OWN_REDIS:
+            if not shutil.which("redis-server"):
+                raise RuntimeError("redis-server is not installed (apt-get install redis-server), "
+                                   "or set BENCH_REDIS to a running server")
+        else:
+            redis.Redis.from_url(f"{REDIS}/{BROKER_DB}", socket_connect_timeout=3).ping()
     except ImportError:
         missing.append("the redis client is not installed: .venv/bin/pip install -r "
                        "requirements.txt")
+    except RuntimeError as exc:
+        missing.append(str(exc))
     except Exception as exc:  # noqa: BLE001 - any failure: say what and how to fix it
         missing.append(f"Redis does not answer at {REDIS} ({exc}): start it, e.g. "
                        "`redis-server --daemonize yes --bind 127.0.0.1 --save ''`")
@@ -185,6 +200,8 @@ def database_reset(drop_only: bool = False) -> None:
 def redis_flush() -> None:
     import redis
 
+    if OWN_REDIS:
+        return  # a fresh server, stopped at the end
     for db in (BROKER_DB, CACHE_DB):
         redis.Redis.from_url(f"{REDIS}/{db}").flushdb()
 
@@ -406,6 +423,75 @@ def wait_quiet(sink: Sink, *, idle: float, timeout: float) -> None:
             return
 
 
+def outbox_counts() -> dict:
+    """Return the bench database's outgoing messages by state."""
+    import psycopg
+
+    with psycopg.connect(f"{PG}/{DB_NAME}", connect_timeout=5) as conn:
+        rows = conn.execute("SELECT state, COUNT(*) FROM outbox_message GROUP BY state")
+        return dict(rows.fetchall())
+
+
+def measure_outage(redis_server, port: int, full: dict, cpu: ServerCpu, sink: Sink, env: dict,
+                   *, submit_path: str | None, min_fill: float) -> dict:
+    """Stop the bench's Redis: load the warm public pages against /livez, post issues and queue
+    mail; start it again and time the delivery of every message queued meanwhile."""
+    base = f"http://127.0.0.1:{port}"
+    out: dict = {"pages": [], "livez": []}
+    wait_quiet(sink, idle=1.5, timeout=60)
+    mail_before = sink.count
+    redis_server.stop()
+    log("outage: Redis stopped")
+    probes = []
+    for _ in range(5):
+        t0 = time.perf_counter()
+        probes.append((http_status(f"{base}/healthz", timeout=5),
+                       round((time.perf_counter() - t0) * 1000, 1)))
+        time.sleep(0.2)
+    out["healthz"] = {"statuses": sorted({status for status, _ms in probes}),
+                      "ms": sorted(ms for _status, ms in probes)}
+    for _name, path, _target in [("livez", "/livez", None), *full["pages"]]:
+        for _ in range(3 * WEB_WORKERS):  # every web process makes its own copy
+            http_status(f"{base}{path}", timeout=60)
+    # /livez before, between and after the pages: the ratio is to their median.
+    pages = list(full["pages"])
+    middle = len(pages) // 2
+    livez = ("livez", "/livez", None)
+    for name, path, _target in [livez, *pages[:middle], livez, *pages[middle:], livez]:
+        r = measured_get(port, path, cpu)
+        if path == "/livez":
+            out["livez"].append(r)
+        else:
+            out["pages"].append({"name": name, "path": path, "result": r})
+        log(f"outage {path}: {r['rps']} req/s p95 {r['p95_ms']} ms errors {r['errors']}")
+    if submit_path:
+        r = client(["submit", "--port", str(port), "--path", submit_path, "--concurrency",
+                    str(SUBMITTERS), "--requests", str(SUBMIT_REQUESTS), "--seconds", "4",
+                    "--fill-seconds", str(min_fill + 0.5)], timeout=120)
+        out["submit"] = r
+        log(f"outage submit: {r['ok']} posts, {r['rps']}/s, p95 {r['p95_ms']} ms, "
+            f"errors {r['errors']}")
+    queued = django(["mail", str(OUTAGE_MAIL)], env, what="queue outbox mail during the outage")
+    out["queued_seconds"] = queued["seconds"]
+    counts = outbox_counts()
+    waiting = counts.get("pending", 0) + counts.get("sending", 0)
+    out["waiting"] = waiting
+    out["delivered_during"] = sink.count - mail_before
+    log(f"outage: {waiting} messages waiting ({counts}); starting Redis again")
+    redis_server.start()
+    back = time.time()
+    target = mail_before + out["delivered_during"] + waiting
+    done_at = wait_for_mail(sink, target, timeout=300)
+    out["recovery_seconds"] = round(done_at - back, 1) if done_at else None
+    # A few more sweeps: nothing may be sent twice.
+    time.sleep(5)
+    out["delivered_after"] = sink.count - mail_before - out["delivered_during"]
+    out["left"] = {k: v for k, v in outbox_counts().items() if k != "sent"}
+    log(f"outage: Redis back; {out['delivered_after']} of {waiting} delivered, the last after "
+        f"{out['recovery_seconds']} s; not sent: {out['left']}")
+    return out
+
+
 # --- report -----------------------------------------------------------------------------------
 
 def hardware() -> str:
@@ -525,6 +611,52 @@ def table(results: dict) -> str:
             add("  with a slow one, or none, it mostly waits. That CPU, not the mail server, is "
                 "what moves the instant figure.)")
         add("")
+    outage = results.get("outage")
+    if outage:
+        add("Redis stopped (the bench's own server; broker and cache both away):")
+        health = outage.get("healthz", {})
+        add(f"  /healthz, 5 probes: answered {health.get('statuses')} in "
+            f"{', '.join(str(ms) for ms in health.get('ms', []))} ms (target: 503 within 1000 ms)")
+        rates = sorted(r["rps"] for r in outage["livez"])
+        livez = rates[len(rates) // 2] if rates else 0
+        costs = sorted(r["cpu_ms"] for r in outage["livez"] if r.get("cpu_ms"))
+        livez_cpu = costs[len(costs) // 2] if costs else 0
+        add(f"  /livez: {livez:.1f} req/s, CPU {livez_cpu:.2f} ms (median of {len(rates)} runs "
+            "around the pages)")
+        ratios = []
+        errors = sum(r["errors"] for r in outage["livez"])
+        for row in outage["pages"]:
+            r = row["result"]
+            ratio = r["rps"] / livez if livez else 0
+            ratios.append(ratio)
+            errors += r["errors"]
+            cpu_ratio = livez_cpu / r["cpu_ms"] if livez_cpu and r.get("cpu_ms") else 0
+            add(f"  {row['name'][:28]:<28} {row['path'][:30]:<30} {r['rps']:>7.1f} req/s "
+                f"p95 {r['p95_ms']:>6.1f} ms errors {r['errors']:>3} CPU "
+                f"{r.get('cpu_ms', 0):.2f} ms  wall {ratio:>4.0%}, CPU {cpu_ratio:>4.0%} of /livez")
+        if ratios:
+            ok = min(ratios) >= OUTAGE_PAGE_TARGET and not errors
+            outage["pages_ok"] = ok
+            add(f"  warm public pages with Redis stopped: {min(ratios):.0%} to {max(ratios):.0%} "
+                f"of /livez's req/s, {errors} errors (target >= {OUTAGE_PAGE_TARGET:.0%} each, "
+                f"no errors): {verdict(ok)}")
+        sub = outage.get("submit")
+        if sub:
+            add(f"  issue posts: {sub['ok']} saved, {sub['rps']:.1f}/s, p95 {sub['p95_ms']:.1f} "
+                f"ms, errors {sub['errors']}")
+        seconds = outage.get("recovery_seconds")
+        ok = (seconds is not None and seconds < OUTAGE_RECOVERY_TARGET
+              and outage.get("delivered_after") == outage.get("waiting") and not outage["left"])
+        outage["recovery_ok"] = ok
+        add(f"  mail queued while Redis was away: {outage.get('waiting')} waiting, "
+            f"{outage.get('delivered_after')} delivered after it came back (each once: "
+            f"{'yes' if outage.get('delivered_after') == outage.get('waiting') else 'NO'}), "
+            f"not sent {outage.get('left') or 'none'}")
+        add(f"  Redis back -> last pending mail delivered: "
+            f"{'not within 300' if seconds is None else seconds} s, with beat's sweep every "
+            f"{os.environ.get('OUTBOX_SWEEP_SECONDS', '30')} s (target < "
+            f"{OUTAGE_RECOVERY_TARGET} s): {verdict(ok)}")
+        add("")
     work = results.get("work", {})
     if work:
         add("Background work:")
@@ -585,8 +717,18 @@ def main() -> int:
     # SIGINT too: a shell starting the bench in the background makes it ignore Ctrl-C otherwise.
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, on_signal)
+    redis_server = None
     try:
         preflight()
+        if OWN_REDIS:
+            from cswb.testing.redis import RedisServer
+
+            global REDIS
+            # The broker's settings (keep every key); the cache shares it, as REDIS_URL alone
+            # configures (broker in database 12, cache in 13).
+            redis_server = RedisServer(maxmemory="0", policy="noeviction").start()
+            REDIS = f"redis://127.0.0.1:{redis_server.port}"
+            log(f"Redis of the bench's own on 127.0.0.1:{redis_server.port}")
         port = int(os.environ.get("BENCH_PORT") or free_port())
         sink = Sink().start()
         log(f"SMTP sink on 127.0.0.1:{sink.port}; logs and static files in {var_dir}")
@@ -650,6 +792,9 @@ def main() -> int:
                                "--without-mingle", "-n", f"bench-{port}@localhost"], env,
                     # Cold shutdown: do not wait for a batch of slow deliveries to finish.
                     stop_signal=signal.SIGQUIT)
+        # Beat, as the Procfile runs it: its outbox sweep delivers what the outage run queues.
+        procs.spawn("beat", [celery, "-A", "cswb", "beat", "--loglevel", "INFO",
+                             "--schedule", str(var_dir / "beat-schedule")], env)
         base = f"http://127.0.0.1:{port}"
         wait_until(lambda: http_status(f"{base}/livez") == 200, timeout=60,
                    what="gunicorn (/livez)", procs=procs)
@@ -658,7 +803,9 @@ def main() -> int:
         worker_log = var_dir / "worker.log"
         wait_until(lambda: b" ready." in worker_log.read_bytes(), timeout=60,
                    what="Celery worker", procs=procs)
-        log(f"gunicorn on {base} and the Celery worker are up")
+        wait_until(lambda: b"beat: Starting" in (var_dir / "beat.log").read_bytes(), timeout=60,
+                   what="Celery beat", procs=procs)
+        log(f"gunicorn on {base}, the Celery worker and beat are up")
         cpu = ServerCpu(web.pid)
 
         def admin_args(user: dict) -> list[str]:
@@ -811,6 +958,15 @@ def main() -> int:
                     "cpu_ms": round(sum(r["cpu_seconds"] for r in parts) * 1000
                                     / max(sum(r["requests"] for r in parts), 1), 2),
                 }
+        if "outage" in PARTS:
+            if redis_server is None:
+                results["notes"].append("outage run skipped: BENCH_REDIS names a server the "
+                                        "bench must not stop")
+            else:
+                results["engine"] = engine()
+                results["outage"] = measure_outage(
+                    redis_server, port, full, cpu, sink, env, submit_path=full.get("submit_path"),
+                    min_fill=full.get("min_fill_seconds", 3))
         procs.check_alive()
     except BenchError as exc:
         results["notes"].append(f"stopped early: {exc}")
@@ -824,6 +980,8 @@ def main() -> int:
             procs.stop_all()
         if sink is not None:
             sink.stop()
+        if redis_server is not None:
+            redis_server.stop()
         if created_db and not keep:
             try:
                 database_reset(drop_only=True)

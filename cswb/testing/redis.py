@@ -24,8 +24,14 @@ def free_port() -> int:
 
 
 class RedisServer:
-    def __init__(self, port: int | None = None):
+    """By default a cache's settings (64 MB, least recently used keys evicted); a broker's
+    server keeps every key (``maxmemory="0", policy="noeviction"``)."""
+
+    def __init__(self, port: int | None = None, *, maxmemory: str = "64mb",
+                 policy: str = "allkeys-lru"):
         self.port = port or free_port()
+        self.maxmemory = maxmemory
+        self.policy = policy
         self.process = None
 
     def url(self, db: int = 0, **query) -> str:
@@ -38,7 +44,7 @@ class RedisServer:
             [
                 shutil.which("redis-server"), "--port", str(self.port), "--bind", "127.0.0.1",
                 "--save", "", "--appendonly", "no", "--daemonize", "no",
-                "--maxmemory", "64mb", "--maxmemory-policy", "allkeys-lru",
+                "--maxmemory", self.maxmemory, "--maxmemory-policy", self.policy,
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
