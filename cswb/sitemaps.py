@@ -20,7 +20,8 @@ def sitemap_paths() -> list[str]:
     from actiontables.models import ActionTable
     from indicators.models import Domain, Geography, Indicator
 
-    paths = [reverse("home"), reverse("privacy"), reverse("accessibility"), reverse("contact"),
+    paths = [reverse("home"), reverse("privacy"), reverse("grants_privacy"),
+             reverse("accessibility"), reverse("contact"),
              reverse("actiontables:index"), reverse("actiontables:leadership"),
              reverse("indicators:overview"), reverse("indicators:data_dictionary"),
              reverse("grants:index")]

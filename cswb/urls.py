@@ -13,6 +13,7 @@ admin.site.index_title = _("Run the plan")
 urlpatterns = [
     path("", views.home, name="home"),
     path("privacy/", views.privacy, name="privacy"),
+    path("privacy/grants/", views.privacy_grants, name="grants_privacy"),
     path("accessibility/", views.accessibility, name="accessibility"),
     path("contact/", views.contact, name="contact"),
     path("healthz", views.healthz, name="healthz"),

@@ -3,11 +3,13 @@
 import logging
 import sys
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.http import HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
 from django.templatetags.static import static
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
@@ -27,6 +29,15 @@ def home(request):
 @require_safe
 def privacy(request):
     return render(request, "pages/privacy.html")
+
+
+@require_safe
+def privacy_grants(request):
+    return render(
+        request,
+        "pages/privacy_grants.html",
+        {"privacy_url": reverse("privacy"), "draft_days": settings.GRANTS_DRAFT_EXPIRY_DAYS},
+    )
 
 
 @require_safe

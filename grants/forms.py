@@ -1,11 +1,13 @@
 from decimal import Decimal
 from pathlib import Path
+from typing import NamedTuple
 
 import magic
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.validators import MaxValueValidator
 from django.template.defaultfilters import filesizeformat
+from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext_lazy as _
 
 from cswb.accounts.roles import Role
@@ -72,6 +74,40 @@ SECTIONS = [
 ]
 
 
+
+
+class Step(NamedTuple):
+    """One page of the application: the form's sections it shows and saves."""
+
+    key: str
+    title: str
+    sections: tuple[str, ...]
+    fields: tuple[str, ...]
+
+
+BUDGET_FIELDS = tuple(
+    f"budget_{category}_{year}" for category in BudgetCategory.values for year in (1, 2)
+)
+_SECTION_FIELDS = {key: tuple(names) for key, _title, names in SECTIONS}
+# The application's steps, in order; the page that checks every answer comes after them.
+STEPS = [
+    Step(
+        "organization", _("Organization"), ("organization", "contact"),
+        _SECTION_FIELDS["organization"] + _SECTION_FIELDS["contact"],
+    ),
+    Step(
+        "program", _("Program"), ("program", "outcomes"),
+        _SECTION_FIELDS["program"] + _SECTION_FIELDS["outcomes"],
+    ),
+    Step(
+        "budget", _("Budget"), ("funding",),
+        _SECTION_FIELDS["funding"] + BUDGET_FIELDS + ("attachments", "remove_attachments"),
+    ),
+    Step("declarations", _("Declarations"), (), tuple(DECLARATIONS) + ("publish_consent",)),
+]
+STEPS_BY_KEY = {step.key: step for step in STEPS}
+
+
 class MultipleFileInput(forms.FileInput):
     allow_multiple_selected = True
 
@@ -103,10 +139,13 @@ def budget_field_name(category: str, year: int) -> str:
 
 
 class ApplicationForm(RememberChoicesMixin, HumanCheckMixin, forms.ModelForm):
-    """The public application form; ``submitting`` decides how complete it must be.
+    """The public application form, or one ``step`` of it; ``submitting`` decides how complete
+    it must be.
 
     A draft needs only the organization and a way to reach the contact; a submission needs
-    everything, a budget that adds up to the amount requested and every declaration.
+    everything, a budget that adds up to the amount requested and every declaration. A step's
+    form holds only that step's fields, so saving it leaves the other answers as they are.
+    ``human_check=False`` drops the honeypot and the fill time, to check answers already saved.
     """
 
     municipalities = forms.ModelMultipleChoiceField(
@@ -185,9 +224,10 @@ class ApplicationForm(RememberChoicesMixin, HumanCheckMixin, forms.ModelForm):
             "org_legal_name": forms.TextInput(attrs={"autocomplete": "organization"}),
         }
 
-    def __init__(self, *args, round, submitting=False, **kwargs):
+    def __init__(self, *args, round, step=None, submitting=False, human_check=True, **kwargs):
         super().__init__(*args, **kwargs)
         self.round = round
+        self.step = STEPS_BY_KEY[step] if step else None
         self.submitting = submitting
         self.fields["municipalities"].queryset = Geography.objects.municipalities()
         self.fields["org_type"].choices = self.fields["org_type"].choices[1:]
@@ -227,8 +267,17 @@ class ApplicationForm(RememberChoicesMixin, HumanCheckMixin, forms.ModelForm):
             self.fields[name].error_messages["required"] = _(
                 "Fill this in: it is needed even to save a draft."
             )
+        if self.step is not None:
+            keep = set(self.step.fields) | set(HumanCheckMixin.base_fields)
+            for name in [name for name in self.fields if name not in keep]:
+                del self.fields[name]
+        if not human_check:
+            for name in HumanCheckMixin.base_fields:
+                del self.fields[name]
         if submitting:
             for name in REQUIRED_TO_SUBMIT + DECLARATIONS:
+                if name not in self.fields:
+                    continue
                 self.fields[name].required = True
                 widget = self.fields[name].widget
                 if isinstance(widget, forms.CheckboxSelectMultiple):
@@ -239,14 +288,33 @@ class ApplicationForm(RememberChoicesMixin, HumanCheckMixin, forms.ModelForm):
                     message = _("Fill this in to submit the application.")
                 self.fields[name].error_messages["required"] = message
             for name in DECLARATIONS:
-                self.fields[name].error_messages["required"] = _(
-                    "Tick this declaration to submit the application."
-                )
+                if name in self.fields:
+                    self.fields[name].error_messages["required"] = _(
+                        "Tick this declaration to submit the application."
+                    )
+
+    @classmethod
+    def for_saved_answers(cls, application, *, step=None, data=None):
+        """Return the form of ``step`` bound to what ``application`` holds, as if the applicant
+        sent it again to submit: its errors are what a submission still lacks."""
+        if data is None:
+            data = saved_answers(application)
+        return cls(
+            data, instance=application, round=application.round, step=step, submitting=True,
+            human_check=False,
+        )
+
+    def has_budget(self) -> bool:
+        return BUDGET_FIELDS[0] in self.fields
 
     # Layout helpers used by the template ---------------------------------------------------
 
     def sections(self):
-        return [(key, title, [self[name] for name in names]) for key, title, names in SECTIONS]
+        return [
+            (key, title, [self[name] for name in names if name in self.fields])
+            for key, title, names in SECTIONS
+            if self.step is None or key in self.step.sections
+        ]
 
     def budget_rows(self):
         rows = []
@@ -257,21 +325,7 @@ class ApplicationForm(RememberChoicesMixin, HumanCheckMixin, forms.ModelForm):
         return rows
 
     def declaration_fields(self):
-        return [self[name] for name in DECLARATIONS + ["publish_consent"]]
-
-    def error_summary(self) -> list[dict]:
-        """Return every error with the id of the input it belongs to, for the summary."""
-        items = [{"anchor": "", "label": "", "message": e} for e in self.non_field_errors()]
-        for bound in self:
-            if not bound.errors:
-                continue
-            multiple = isinstance(
-                bound.field.widget, forms.RadioSelect | forms.CheckboxSelectMultiple
-            )
-            anchor = "" if bound.is_hidden else bound.auto_id + ("_0" if multiple else "")
-            for error in bound.errors:
-                items.append({"anchor": anchor, "label": bound.label, "message": error})
-        return items
+        return [self[name] for name in DECLARATIONS + ["publish_consent"] if name in self.fields]
 
     # Validation ------------------------------------------------------------------------------
 
@@ -362,6 +416,9 @@ class ApplicationForm(RememberChoicesMixin, HumanCheckMixin, forms.ModelForm):
                     _("The oldest age must be at least the youngest age."), code="ages"
                 ),
             )
+        if not self.has_budget():
+            cleaned["budget"] = None  # this step leaves the saved budget alone
+            return cleaned
         budget = {}
         for category, _label in BudgetCategory.choices:
             for year in (1, 2):
@@ -415,11 +472,44 @@ class ApplicationForm(RememberChoicesMixin, HumanCheckMixin, forms.ModelForm):
         }
 
 
+def saved_answers(application) -> MultiValueDict:
+    """Return what ``application`` holds as the form's fields would send it (a few queries)."""
+    unbound = ApplicationForm(instance=application, round=application.round, human_check=False)
+    data = MultiValueDict()
+    for bound in unbound:
+        if isinstance(bound.field, forms.FileField) or bound.name == "remove_attachments":
+            continue
+        value = bound.value()
+        if isinstance(bound.field, forms.ModelMultipleChoiceField):
+            data.setlist(bound.name, [str(getattr(v, "pk", v)) for v in value or []])
+        elif isinstance(bound.field, forms.BooleanField):
+            if value:
+                data[bound.name] = "on"
+        elif value is not None:
+            data[bound.name] = str(value)
+    return data
+
+
+def first_problem(application) -> ApplicationForm | None:
+    """Return the form of the first step whose saved answers a submission would refuse, bound
+    and checked so that its errors show; None when the application may be submitted."""
+    data = saved_answers(application)
+    for step in STEPS:
+        form = ApplicationForm.for_saved_answers(application, step=step.key, data=data)
+        if not form.is_valid():
+            return form
+    return None
+
+
 class LinkRequestForm(HumanCheckMixin, forms.Form):
     email = forms.EmailField(
         label=_("Contact email used on the application"),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
+
+
+class SubmitForm(forms.Form):
+    """The check page's button: nothing to fill in, but it counts against the rate limit."""
 
 
 class WithdrawForm(forms.Form):

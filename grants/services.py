@@ -172,13 +172,16 @@ def application_save_draft(
     *,
     round: Round,
     fields: dict,
-    municipalities,
-    budget: dict[tuple[str, int], Decimal],
-    uploads: list,
+    municipalities=None,
+    budget: dict[tuple[str, int], Decimal] | None = None,
+    uploads: list = (),
     remove_attachments=(),
     application: Application | None = None,
 ) -> Application:
     """Create or update a draft with what the applicant typed; email the private link once.
+
+    ``fields`` holds the model's attributes to set; ``municipalities`` and ``budget`` replace
+    the saved ones unless None (a step of the form that does not ask for them).
 
     The application's row is locked first, so two saves of one draft at once cannot together
     pass the limit of ``MAX_ATTACHMENTS`` files, which is checked here whoever calls.
@@ -198,13 +201,15 @@ def application_save_draft(
     for name, value in fields.items():
         setattr(application, name, value)
     application.save()
-    application.municipalities.set(municipalities)
-    application.budget_lines.all().delete()
-    BudgetLine.objects.bulk_create(
-        BudgetLine(application=application, category=category, year=year, amount=amount)
-        for (category, year), amount in sorted(budget.items())
-        if amount
-    )
+    if municipalities is not None:
+        application.municipalities.set(municipalities)
+    if budget is not None:
+        application.budget_lines.all().delete()
+        BudgetLine.objects.bulk_create(
+            BudgetLine(application=application, category=category, year=year, amount=amount)
+            for (category, year), amount in sorted(budget.items())
+            if amount
+        )
     removing = {int(pk) for pk in remove_attachments if str(pk).isdigit()}
     for attachment in application.attachments.filter(pk__in=removing):
         attachment_delete(attachment=attachment)

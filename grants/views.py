@@ -7,18 +7,29 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from cswb.lib.exports import csv_response
+from cswb.lib.forms import HumanCheckMixin
 from cswb.lib.links import read_token
 from cswb.lib.outage import form_when_database_down
 from cswb.lib.pagecache import PAGE_TTL, not_kept_unless_shown, page_number, public_page
 from cswb.lib.ratelimit import RateLimit, limit_form, refuse
 from grants import permissions, services
-from grants.forms import ApplicationForm, LinkRequestForm, WithdrawForm
+from grants.answers import answer_sections
+from grants.forms import (
+    STEPS,
+    STEPS_BY_KEY,
+    ApplicationForm,
+    LinkRequestForm,
+    SubmitForm,
+    WithdrawForm,
+    first_problem,
+)
 from grants.models import Application, Attachment, Award, Round
 from grants.workflow import FUNDED_STATES, State
 from indicators.models import Geography
@@ -27,6 +38,9 @@ from indicators.models import Geography
 LINKS_LIMIT = RateLimit("grants-links", limit=5, window=3600)  # each may send emails
 APPLY_LIMIT = RateLimit("grants-apply", limit=60, window=3600)  # saves and submissions
 WITHDRAW_LIMIT = RateLimit("grants-withdraw", limit=20, window=3600)
+
+STEP_KEYS = [step.key for step in STEPS]
+CHECK = "check"  # the page after the steps, which shows every answer and submits
 
 
 def _application_from_token(token: str) -> Application | None:
@@ -100,26 +114,86 @@ def index(request):
     return response
 
 
-def _form_page(request, round_, form, application=None, status=200):
-    return render(
-        request,
-        "grants/apply.html",
-        {
-            "round": round_,
-            "form": form,
-            "application": application,
-            "is_open": round_.is_open(),
-            "municipality_count": Geography.objects.municipalities().count(),
-        },
-        status=status,
+def _step_links(application, token):
+    """Return each step of the progress list with the address it can be reached at (only once
+    a draft exists: before that, the first step is the only page)."""
+    items = []
+    for number, step in enumerate(STEPS, start=1):
+        url = reverse("grants:step", args=[token, step.key]) if token else ""
+        items.append({"number": number, "key": step.key, "title": step.title, "url": url})
+    items.append({
+        "number": len(STEPS) + 1,
+        "key": CHECK,
+        "title": _("Check your answers"),
+        "url": reverse("grants:resume", args=[token]) if token else "",
+    })
+    return items
+
+
+def _step_context(round_, step, form, application=None, token=None, then="",
+                  submitting=False) -> dict:
+    """Return the context of a step's page (it reads nothing from the database)."""
+    number = STEP_KEYS.index(step) + 1
+    previous = STEP_KEYS[number - 2] if number > 1 else None
+    if token and then == CHECK:
+        back_url = reverse("grants:resume", args=[token])
+    elif token and previous:
+        back_url = reverse("grants:step", args=[token, previous])
+    else:
+        back_url = ""
+    return {
+        "round": round_,
+        "form": form,
+        "step": STEPS_BY_KEY[step],
+        "number": number,
+        "steps": _step_links(application, token),
+        "step_count": len(STEPS) + 1,
+        "back_url": back_url,
+        "then": then,
+        "submitting": submitting,
+        "application": application,
+        "token": token,
+        "is_open": round_.is_open() if round_.closes_at else True,
+        # A form rebuilt from saved answers has no human checks: the page sends fresh ones.
+        "human": form if "started" in form.fields else HumanCheckMixin(),
+    }
+
+
+def _step_page(request, round_, step, form, application=None, token=None, status=200,
+               then="", submitting=False):
+    context = _step_context(round_, step, form, application, token, then, submitting)
+    return render(request, "grants/apply.html", context, status=status)
+
+
+def _form_without_database(request, round_slug=None, token=None, step=None):
+    """Return a step of the application form as posted, for a save the database refused.
+
+    The round and the draft are not at hand: the page says "the grant fund" and asks for files
+    again; the links of the progress list and Back still work from the token.
+    """
+    round_ = Round(
+        slug=round_slug or "", name=_("grant fund"), allow_one_year=True, allow_two_years=True
     )
+    step = step if step in STEPS_BY_KEY else STEP_KEYS[0]
+    form = ApplicationForm(request.POST, round=round_, step=step)
+    then = CHECK if request.POST.get("then") == CHECK else ""
+    return "grants/apply.html", _step_context(round_, step, form, token=token, then=then)
 
 
-def _handle_post(request, round_, application=None, token=None):
-    """Validate, save the draft, then submit when asked; keep what was typed on every error."""
-    submitting = request.POST.get("action") == "submit"
+def _after_save(step: str, then: str) -> str:
+    """Return where a saved step leads: the next step, or the check page after the last one or
+    when the applicant came to change one answer."""
+    index = STEP_KEYS.index(step)
+    if then == CHECK or index == len(STEP_KEYS) - 1:
+        return CHECK
+    return STEP_KEYS[index + 1]
+
+
+def _save_step(request, round_, step, application=None, token=None):
+    """Validate one step and save it into the draft; keep what was typed on every error."""
+    then = CHECK if request.POST.get("then") == CHECK else ""
     form = ApplicationForm(
-        request.POST, request.FILES, instance=application, round=round_, submitting=submitting
+        request.POST, request.FILES, instance=application, round=round_, step=step
     )
     if application is None and not round_.is_open():
         form.is_valid()
@@ -128,25 +202,31 @@ def _handle_post(request, round_, application=None, token=None):
             _("Intake for %(round)s is not open, so no application can be started or submitted.")
             % {"round": round_.name},
         )
-        return _form_page(request, round_, form, status=409)
+        return _step_page(request, round_, step, form, status=409)
     refusal = limit_form(request, form, APPLY_LIMIT)
     if refusal is not None or not form.is_valid():
-        return refuse(_form_page(request, round_, form, application), refusal)
+        return refuse(
+            _step_page(request, round_, step, form, application, token, then=then), refusal
+        )
+    created = application is None
     try:
         application = services.application_save_draft(
             round=round_,
             fields=form.model_fields(),
-            municipalities=form.cleaned_data.get("municipalities") or [],
-            budget=form.cleaned_data["budget"],
+            municipalities=(
+                form.cleaned_data.get("municipalities") or []
+                if "municipalities" in form.fields else None
+            ),
+            budget=form.cleaned_data.get("budget"),
             uploads=form.cleaned_data.get("attachments") or [],
             remove_attachments=form.cleaned_data.get("remove_attachments") or [],
             application=application,
         )
     except ValidationError as exc:
         form.add_error(None, exc)
-        return _form_page(request, round_, form, application)
+        return _step_page(request, round_, step, form, application, token, then=then)
     token = token or services.application_token(application)
-    if not submitting:
+    if created:
         if application.draft_link_sent:
             text = _(
                 "Your draft is saved. We emailed a private link to %(email)s so you can come "
@@ -159,11 +239,111 @@ def _handle_post(request, round_, application=None, token=None):
                 "address is your private link to come back to the draft."
             )
         messages.success(request, text % {"email": application.contact_email})
+    else:
+        messages.success(
+            request, _("Your answers on “%(step)s” are saved.") % {"step": STEPS_BY_KEY[step].title}
+        )
+    following = _after_save(step, then)
+    if following == CHECK:
         return redirect("grants:resume", token)
+    return redirect("grants:step", token, following)
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+@form_when_database_down(_form_without_database)
+def apply(request, round_slug):
+    """Start an application: its first step, which makes the draft and its private link."""
+    round_ = Round.objects.select_related("fund").filter(slug=round_slug).first()
+    if round_ is None:
+        return render(request, "grants/round_unknown.html", status=404)
+    if request.method == "POST":
+        return _save_step(request, round_, STEP_KEYS[0])
+    if not round_.is_open():
+        return render(request, "grants/round_closed.html", {"round": round_})
+    form = ApplicationForm(round=round_, step=STEP_KEYS[0])
+    return _step_page(request, round_, STEP_KEYS[0], form)
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+@form_when_database_down(_form_without_database)
+def apply_step(request, token, step):
+    """Show or save one step of a draft. ``?check=1`` (where a refused submission leads) shows
+    the step's saved answers with what a submission still lacks."""
+    if step not in STEPS_BY_KEY:
+        raise Http404
+    application = _application_from_token(token)
+    if application is None:
+        return _bad_link(request)
+    if application.state != State.DRAFT:
+        return redirect("grants:status", token)
+    round_ = application.round
+    if request.method == "POST":
+        return _save_step(request, round_, step, application, token)
+    if request.GET.get("check"):
+        form = ApplicationForm.for_saved_answers(application, step=step)
+        form.is_valid()
+        return _step_page(request, round_, step, form, application, token, then=CHECK,
+                          submitting=True)
+    then = CHECK if request.GET.get("then") == CHECK else ""
+    form = ApplicationForm(instance=application, round=round_, step=step)
+    return _step_page(request, round_, step, form, application, token, then=then)
+
+
+def _check_page(request, application, token, form=None, status=200):
+    return render(
+        request,
+        "grants/check.html",
+        {
+            "round": application.round,
+            "application": application,
+            "token": token,
+            "form": form,
+            "sections": answer_sections(application),
+            "steps": _step_links(application, token),
+            "step_count": len(STEPS) + 1,
+            "number": len(STEPS) + 1,
+            "back_url": reverse("grants:step", args=[token, STEP_KEYS[-1]]),
+            "is_open": application.round.is_open(),
+        },
+        status=status,
+    )
+
+
+@never_cache
+@require_safe
+def resume(request, token):
+    """Show a draft's answers, each with a link to change it, and the button to submit."""
+    application = _application_from_token(token)
+    if application is None:
+        return _bad_link(request)
+    if application.state != State.DRAFT:
+        return redirect("grants:status", token)
+    return _check_page(request, application, token)
+
+
+@never_cache
+@require_POST
+def submit(request, token):
+    """Submit a draft; a draft a submission would refuse leads to the step that lacks something."""
+    application = _application_from_token(token)
+    if application is None:
+        return _bad_link(request)
+    if application.state != State.DRAFT:
+        return redirect("grants:status", token)
+    form = SubmitForm(request.POST)
+    refusal = limit_form(request, form, APPLY_LIMIT)
+    if refusal is not None:
+        return refuse(_check_page(request, application, token, form), refusal)
+    problem = first_problem(application)
+    if problem is not None:
+        url = reverse("grants:step", args=[token, problem.step.key])
+        return redirect(f"{url}?check=1")
     try:
         application = services.application_submit(application=application)
     except ValidationError as exc:
-        # The draft was saved above; the applicant lands on it with the reason.
+        # The draft is kept; the applicant lands on it with the reason.
         for message in exc.messages:
             messages.error(request, message)
         return redirect("grants:resume", token)
@@ -176,52 +356,6 @@ def _handle_post(request, round_, application=None, token=None):
         % {"reference": application.reference, "email": application.contact_email},
     )
     return redirect("grants:status", token)
-
-
-def _form_without_database(request, round_slug=None, token=None):
-    """Return the application form as posted, for a save the database refused.
-
-    The round and the draft are not at hand: the page says "the grant fund", offers both
-    buttons (the server says when intake has closed) and asks for files again.
-    """
-    round_ = Round(
-        slug=round_slug or "", name=_("grant fund"), allow_one_year=True, allow_two_years=True
-    )
-    form = ApplicationForm(
-        request.POST, round=round_, submitting=request.POST.get("action") == "submit"
-    )
-    context = {"round": round_, "form": form, "application": None, "is_open": True}
-    return "grants/apply.html", context
-
-
-@never_cache
-@require_http_methods(["GET", "HEAD", "POST"])
-@form_when_database_down(_form_without_database)
-def apply(request, round_slug):
-    round_ = Round.objects.select_related("fund").filter(slug=round_slug).first()
-    if round_ is None:
-        return render(request, "grants/round_unknown.html", status=404)
-    if request.method == "POST":
-        return _handle_post(request, round_)
-    if not round_.is_open():
-        return render(request, "grants/round_closed.html", {"round": round_})
-    return _form_page(request, round_, ApplicationForm(round=round_))
-
-
-@never_cache
-@require_http_methods(["GET", "HEAD", "POST"])
-@form_when_database_down(_form_without_database)
-def resume(request, token):
-    application = _application_from_token(token)
-    if application is None:
-        return _bad_link(request)
-    if application.state != State.DRAFT:
-        return redirect("grants:status", token)
-    round_ = application.round
-    if request.method == "POST":
-        return _handle_post(request, round_, application, token)
-    form = ApplicationForm(instance=application, round=round_)
-    return _form_page(request, round_, form, application)
 
 
 @never_cache

@@ -28,10 +28,16 @@ def _path(link: str) -> str:
     return "/" + link.split("/", 3)[3]
 
 
+def _grant_step(application, step: str, query: str = "") -> str:
+    token = grants_services.application_token(application)
+    return reverse("grants:step", args=[token, step]) + query
+
+
 # (route name, URL built from the data); a route may appear once for each state worth a look.
 PAGES = [
     ("home", lambda d: reverse("home")),
     ("privacy", lambda d: reverse("privacy")),
+    ("grants_privacy", lambda d: reverse("grants_privacy")),
     ("accessibility", lambda d: reverse("accessibility")),
     ("contact", lambda d: reverse("contact")),
     ("", lambda d: "/no-such-page/"),  # the 404 page
@@ -81,6 +87,12 @@ PAGES = [
     ("grants:apply", lambda d: reverse("grants:apply", args=[d["closed_round"].slug])),
     ("grants:apply", lambda d: reverse("grants:apply", args=["no-such-intake"])),
     ("grants:resume", lambda d: _path(grants_services.application_link(d["draft"]))),
+    ("grants:resume", lambda d: _path(grants_services.application_link(d["incomplete"]))),
+    ("grants:step", lambda d: _grant_step(d["draft"], "program")),
+    ("grants:step", lambda d: _grant_step(d["draft"], "budget")),
+    ("grants:step", lambda d: _grant_step(d["draft"], "declarations", "?then=check")),
+    # Where a refused submission leads: the step with its error summary.
+    ("grants:step", lambda d: _grant_step(d["incomplete"], "organization", "?check=1")),
     ("grants:status", lambda d: _path(grants_services.application_link(d["submitted"]))),
     ("grants:status", lambda d: _path(grants_services.application_link(d["funded"]))),
     ("grants:status", lambda d: reverse("grants:status", args=["not-a-real-token"])),
@@ -113,6 +125,7 @@ NOT_PAGES = {
     "sitemap": "for crawlers (XML)",
     "grants:funded_csv": "data download",
     "grants:withdraw": "answers POST only",
+    "grants:submit": "answers POST only",
     "grants:attachment": "a file, for staff",
     "grants:applicant_attachment": "a file the applicant sent",
     "accounts:verify": "needs a password step first (test_browser_signin)",
@@ -154,6 +167,9 @@ def build_site() -> dict:
         "open_round": open_round,
         "closed_round": Round.objects.get(slug="2023-intake"),
         "draft": ApplicationFactory(round=open_round),
+        "incomplete": ApplicationFactory(
+            round=open_round, org_type="", program_title="", declare_privacy=False
+        ),
         "submitted": SubmittedApplicationFactory(round=open_round),
         "funded": funded,
         "issue": IssueFactory(),

@@ -164,7 +164,8 @@ class ReportFactory(factory.django.DjangoModelFactory):
 
 
 def form_data(started: str, **overrides) -> dict:
-    """Return a complete, valid POST for the public application form."""
+    """Return a complete, valid POST for every step of the public application form (each step
+    reads only its own fields)."""
     milton = Geography.objects.get(slug="milton")
     data = {
         "org_legal_name": "Youth Futures Halton",
@@ -198,7 +199,6 @@ def form_data(started: str, **overrides) -> dict:
         "publish_consent": "on",
         "website": "",
         "started": started,
-        "action": "submit",
     }
     data.update(overrides)
     return {key: value for key, value in data.items() if value is not None}

@@ -8,7 +8,12 @@ from django.urls import reverse
 from grants import services
 from grants.forms import MAX_ATTACHMENT_BYTES
 from grants.models import Application, Attachment, Review
-from grants.tests.factories import RoundFactory, SubmittedApplicationFactory, form_data
+from grants.tests.factories import (
+    ApplicationFactory,
+    RoundFactory,
+    SubmittedApplicationFactory,
+    form_data,
+)
 from grants.workflow import State
 
 pytestmark = pytest.mark.django_db
@@ -46,16 +51,26 @@ def round_():
     return RoundFactory()
 
 
-def post(client, round_, started, files, **overrides):
-    data = form_data(started, action="save", **overrides)
+@pytest.fixture
+def draft(round_):
+    return ApplicationFactory(round=round_)
+
+
+def budget_url(application):
+    return reverse("grants:step", args=[services.application_token(application), "budget"])
+
+
+def post(client, draft, started, files, **overrides):
+    """Save the budget step of ``draft``, where files are sent, with ``files``."""
+    data = form_data(started, **overrides)
     data["attachments"] = files
-    return client.post(reverse("grants:apply", args=[round_.slug]), data)
+    return client.post(budget_url(draft), data)
 
 
-def test_it_stores_allowed_files_privately_under_random_names(client, round_, started, settings):
+def test_it_stores_allowed_files_privately_under_random_names(client, draft, started, settings):
     files = [upload("plan.pdf", PDF), upload("letter.docx", docx_bytes()),
              upload("budget.xlsx", xlsx_bytes()), upload("logo.png", PNG)]
-    response = post(client, round_, started, files)
+    response = post(client, draft, started, files)
     assert response.status_code == 302
     attachments = list(Attachment.objects.order_by("original_name"))
     assert [a.original_name for a in attachments] == [
@@ -69,29 +84,29 @@ def test_it_stores_allowed_files_privately_under_random_names(client, round_, st
     assert "/media/" not in str(settings.PRIVATE_MEDIA_ROOT)
 
 
-def test_it_refuses_a_file_over_10_mb_and_keeps_the_rest(client, round_, started):
+def test_it_refuses_a_file_over_10_mb_and_keeps_the_rest(client, draft, started):
     big = upload("big.pdf", PDF + b"0" * (MAX_ATTACHMENT_BYTES - len(PDF) + 1))
-    response = post(client, round_, started, [big])
+    response = post(client, draft, started, [big])
     assert response.status_code == 200
     errors = " ".join(response.context["form"].errors["attachments"])
     assert "“big.pdf” is 10.0\xa0MB; each file may be at most 10 MB." in errors
-    assert 'value="Youth Futures Halton"' in response.content.decode()
-    assert not Application.objects.exists()
+    assert 'value="40000"' in response.content.decode()  # the budget as typed
+    assert not Attachment.objects.exists()
 
 
-def test_it_refuses_more_than_five_files(client, round_, started):
+def test_it_refuses_more_than_five_files(client, draft, started):
     files = [upload(f"doc{n}.pdf", PDF) for n in range(6)]
-    response = post(client, round_, started, files)
+    response = post(client, draft, started, files)
     assert "at most 5 files in all; this would make 6" in " ".join(
         response.context["form"].errors["attachments"])
     assert not Attachment.objects.exists()
 
 
-def test_it_counts_files_already_sent_against_the_limit(client, round_, started):
-    post(client, round_, started, [upload(f"doc{n}.pdf", PDF) for n in range(4)])
+def test_it_counts_files_already_sent_against_the_limit(client, draft, started):
+    post(client, draft, started, [upload(f"doc{n}.pdf", PDF) for n in range(4)])
     application = Application.objects.get()
-    url = reverse("grants:resume", args=[services.application_token(application)])
-    data = form_data(started, action="save")
+    url = budget_url(application)
+    data = form_data(started)
     data["attachments"] = [upload("a.pdf", PDF), upload("b.pdf", PDF)]
     response = client.post(url, data)
     assert "this would make 6" in " ".join(response.context["form"].errors["attachments"])
@@ -114,22 +129,22 @@ def test_it_counts_files_already_sent_against_the_limit(client, round_, started)
     ],
 )
 def test_it_refuses_a_file_whose_content_is_not_what_its_name_says(
-    client, round_, started, name, content
+    client, draft, started, name, content
 ):
-    response = post(client, round_, started, [upload(name, content)])
+    response = post(client, draft, started, [upload(name, content)])
     errors = " ".join(response.context["form"].errors["attachments"])
     assert f"“{name}” does not contain what its name says" in errors
     assert not Attachment.objects.exists()
 
 
-def test_it_refuses_a_type_it_does_not_accept(client, round_, started):
-    response = post(client, round_, started, [upload("notes.txt", b"hello")])
+def test_it_refuses_a_type_it_does_not_accept(client, draft, started):
+    response = post(client, draft, started, [upload("notes.txt", b"hello")])
     assert "not a file type we accept" in " ".join(
         response.context["form"].errors["attachments"])
 
 
-def test_it_strips_folders_from_uploaded_names(client, round_, started):
-    post(client, round_, started, [upload("../../etc/plan.pdf", PDF)])
+def test_it_strips_folders_from_uploaded_names(client, draft, started):
+    post(client, draft, started, [upload("../../etc/plan.pdf", PDF)])
     attachment = Attachment.objects.get()
     assert attachment.original_name == "plan.pdf"
 
@@ -138,8 +153,8 @@ def test_it_strips_folders_from_uploaded_names(client, round_, started):
 
 
 @pytest.fixture
-def stored(client, round_, started):
-    post(client, round_, started, [upload("plan.pdf", PDF)])
+def stored(client, draft, started):
+    post(client, draft, started, [upload("plan.pdf", PDF)])
     application = Application.objects.get()
     application.state = State.IN_REVIEW
     application.save()
@@ -206,9 +221,9 @@ def test_it_refuses_a_stored_name_that_would_leave_the_folder(client, stored, ba
 
 
 def test_it_deletes_the_files_when_the_application_is_deleted(
-    client, round_, started, django_capture_on_commit_callbacks
+    client, draft, started, django_capture_on_commit_callbacks
 ):
-    post(client, round_, started, [upload("plan.pdf", PDF)])
+    post(client, draft, started, [upload("plan.pdf", PDF)])
     application = Application.objects.get()
     path = services.attachment_path(application.attachments.get())
     assert path.is_file()
@@ -217,12 +232,12 @@ def test_it_deletes_the_files_when_the_application_is_deleted(
     assert not path.exists()
 
 
-def test_repeating_a_removal_does_not_make_room_for_more_files(client, round_, started):
-    post(client, round_, started, [upload(f"doc{n}.pdf", PDF) for n in range(5)])
+def test_repeating_a_removal_does_not_make_room_for_more_files(client, draft, started):
+    post(client, draft, started, [upload(f"doc{n}.pdf", PDF) for n in range(5)])
     application = Application.objects.get()
-    url = reverse("grants:resume", args=[services.application_token(application)])
+    url = budget_url(application)
     first = application.attachments.first()
-    data = form_data(started, action="save")
+    data = form_data(started)
     data["attachments"] = [upload(f"new{n}.pdf", PDF) for n in range(5)]
     data["remove_attachments"] = [str(first.pk)] * 5
     response = client.post(url, data)

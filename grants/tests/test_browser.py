@@ -9,6 +9,7 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
+from cswb.lib.forms import HumanCheckMixin
 from cswb.outbox.models import Message
 from grants.models import Application, Review
 from grants.tests.factories import RoundFactory
@@ -16,6 +17,12 @@ from grants.tests.test_attachments import PDF
 from grants.workflow import State
 
 pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(autouse=True)
+def quick_form(monkeypatch):
+    # The minimum fill time stays on, shortened to keep the test quick.
+    monkeypatch.setattr(HumanCheckMixin, "min_fill_seconds", 1)
 
 
 def sign_in(page, live_server, user):
@@ -39,7 +46,7 @@ def test_it_takes_an_application_from_the_form_to_an_award(
 ):
     round_ = RoundFactory(name="Test intake", funding_year=2027)
 
-    # The applicant finds the open intake and starts a draft.
+    # The applicant finds the open intake and starts a draft with the first step.
     page.goto("/grants/")
     assert_accessible(page)
     page.get_by_role("link", name="Apply to the Test intake").click()
@@ -52,29 +59,39 @@ def test_it_takes_an_application_from_the_form_to_an_award(
     page.get_by_label("Contact person").fill("Ada Okafor")
     page.get_by_label("Contact email").fill("ada@example.org")
     page.get_by_label("Contact phone").fill("905-555-0100")
+    page.wait_for_timeout(1100)  # the public form's minimum fill time, shortened
+    click_and_wait(page, "Save and continue")
+    assert "Your draft is saved" in page.locator(".messages").inner_text()
+    assert "Step 2 of 5" in page.locator("h1").inner_text()
     page.get_by_label("Program title").fill("Mentors after school")
+    page.wait_for_timeout(1100)
+    click_and_wait(page, "Save and continue")
     page.set_input_files(
         "#id_attachments",
         files=[{"name": "plan.pdf", "mimeType": "application/pdf", "buffer": PDF}],
     )
-    page.wait_for_timeout(3100)  # the public form's minimum fill time
-    click_and_wait(page, "Save draft")
-    assert "Your draft is saved" in page.locator(".messages").inner_text()
+    page.wait_for_timeout(1100)
+    click_and_wait(page, "Save and continue")
+    assert "Step 4 of 5" in page.locator("h1").inner_text()
 
-    # The private link arrives by email; the applicant comes back through it later.
+    # The private link arrives by email; the applicant comes back through it later, to the
+    # page that shows every answer.
     body = Message.objects.get(kind="grants.draft_link").body_text
     link = re.search(r"https?://\S+/grants/apply/continue/\S+/", body).group(0)
     page.context.clear_cookies()
     page.goto(urlsplit(link).path)
-    assert page.locator("h1").inner_text() == "Your draft application"
-    assert page.get_by_label("Program title").input_value() == "Mentors after school"
-    assert "plan.pdf" in page.locator("#section-attachments").inner_text()
+    assert "Check your answers" in page.locator("h1").inner_text()
+    assert "Mentors after school" in page.locator("#answers-program").locator("..").inner_text()
+    assert "plan.pdf" in page.locator("#answers-budget").locator("..").inner_text()
+    assert_accessible(page)
 
-    # A first try at submitting shows the error summary, linked to the fields.
-    page.wait_for_timeout(3100)
+    # A first try at submitting leads to the first step that lacks something, with the error
+    # summary linked to the fields.
     click_and_wait(page, "Submit application")
+    assert "Step 2 of 5" in page.locator("h1").inner_text()
     summary = page.locator("#error-summary")
     assert summary.is_visible()
+    assert page.evaluate("document.activeElement.id") == "error-summary"
     assert_accessible(page)
     summary.get_by_role("link", name=re.compile("Program summary")).click()
     assert page.evaluate("document.activeElement.id") == "id_program_summary"
@@ -88,15 +105,26 @@ def test_it_takes_an_application_from_the_form_to_an_award(
     page.get_by_label("Activities").fill("Mentoring and basketball.")
     page.get_by_label("Expected outcomes").fill("Better attendance.")
     page.get_by_label("How outcomes will be measured").fill("Attendance records.")
+    page.wait_for_timeout(1100)
+    click_and_wait(page, "Save and check your answers")
+    click_and_wait(page, "Submit application")
+    assert "Step 3 of 5" in page.locator("h1").inner_text()
     page.get_by_label("Two years").check()
     page.get_by_label("Amount requested").fill("100000")
     page.get_by_label("Staff and facilitators, year 1").fill("50000")
     page.get_by_label("Staff and facilitators, year 2").fill("50000")
+    page.wait_for_timeout(1100)
+    click_and_wait(page, "Save and check your answers")
+    click_and_wait(page, "Submit application")
+    assert "Step 4 of 5" in page.locator("h1").inner_text()
+    assert "Tick this declaration" in page.locator("#error-summary").inner_text()
     page.get_by_label("true and complete").check()
     page.get_by_label("authorized to apply").check()
     page.get_by_label("privacy notice").check()
     page.get_by_label("may publish").check()
-    page.wait_for_timeout(3100)
+    page.wait_for_timeout(1100)
+    click_and_wait(page, "Save and check your answers")
+    assert "$100,000.00" in page.locator("#answers-budget").locator("..").inner_text()
     click_and_wait(page, "Submit application")
     application = Application.objects.get()
     assert application.state == State.SUBMITTED

@@ -59,8 +59,11 @@ def test_it_checks_the_closing_time_on_the_server_when_the_form_is_sent(client, 
     round_.closes_at = timezone.now() - datetime.timedelta(seconds=1)
     round_.save()
     response = client.post(
-        reverse("grants:resume", args=[token]), form_data(started, program_title="Changed")
+        reverse("grants:step", args=[token, "program"]),
+        form_data(started, program_title="Changed"),
     )
+    assert response.status_code == 302
+    response = client.post(reverse("grants:submit", args=[token]))
     assert response.status_code == 302
     assert response["Location"] == reverse("grants:resume", args=[token])
     application.refresh_from_db()

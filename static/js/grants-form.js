@@ -1,11 +1,7 @@
-// Application form: move focus to the error summary and keep a running budget total.
-// The page works without this script; the server checks everything on submission.
+// Application form, budget step: keep a running budget total (site.js focuses the error
+// summary). The page works without this script; the server checks everything on submission.
 (function () {
   "use strict";
-  var summary = document.getElementById("error-summary");
-  if (summary) {
-    summary.focus();
-  }
   var cells = document.querySelectorAll(".budget-cell");
   var table = document.querySelector(".budget-table");
   if (!cells.length || !table) {
