@@ -23,8 +23,9 @@ from actiontables.models import Subscription
 from actiontables.tests.factories import ActionTableFactory
 from cswb.lib import outage
 from cswb.testing.tcpproxy import TcpProxy
+from grants import services as grants_services
 from grants.models import Application
-from grants.tests.factories import RoundFactory
+from grants.tests.factories import ApplicationFactory, RoundFactory
 from grants.tests.factories import form_data as application_data
 from indicators.models import Geography
 from indicators.reference import load_geographies
@@ -172,24 +173,36 @@ def test_it_gives_the_follow_form_back_as_typed(client, reference):
     assert not Subscription.objects.exists()
 
 
-@pytest.mark.parametrize("action", ["save", "submit"])
-def test_it_gives_a_grant_application_back_as_typed(client, reference, settings, tmp_path,
-                                                    action):
+@pytest.mark.parametrize("step", ["organization", "program", "budget"])
+def test_it_gives_a_step_of_a_grant_application_back_as_typed(client, reference, settings,
+                                                              tmp_path, step):
     settings.PRIVATE_MEDIA_ROOT = tmp_path
     round_ = RoundFactory()
-    data = application_data(started(), program_title="Night Basketball", action=action)
-    client.get(reverse("grants:apply", args=[round_.slug]))
+    data = application_data(started(), org_legal_name="Night Owls",
+                            program_title="Night Basketball")
+    if step == "organization":  # the first step, which makes the draft
+        url = reverse("grants:apply", args=[round_.slug])
+    else:
+        draft = ApplicationFactory(round=round_)
+        url = reverse("grants:step", args=[grants_services.application_token(draft), step])
+    client.get(url)
+    count = Application.objects.count()
     with unreachable():
-        response = client.post(reverse("grants:apply", args=[round_.slug]), data)
+        response = client.post(url, data)
     html = response.content.decode()
     assert response.status_code == 503
     assert "nothing was saved" in html
-    assert 'value="Night Basketball"' in html
-    assert "Weekly mentoring and sport.</textarea>" in html
-    assert 'value="40000"' in html  # the budget table
-    milton = Geography.objects.get(slug="milton").pk
-    assert re.search(rf'value="{milton}"\s+id="id_municipalities_\d" checked>', html)
-    assert not Application.objects.exists()
+    assert f"Step {['organization', 'program', 'budget'].index(step) + 1} of 5" in html
+    if step == "organization":
+        assert 'value="Night Owls"' in html
+        milton = Geography.objects.get(slug="milton").pk
+        assert re.search(rf'value="{milton}"\s+id="id_municipalities_\d" checked>', html)
+    elif step == "program":
+        assert 'value="Night Basketball"' in html
+        assert "Weekly mentoring and sport.</textarea>" in html
+    else:
+        assert 'value="40000"' in html  # the budget table
+    assert Application.objects.count() == count
 
 
 def test_any_other_form_comes_back_as_a_plain_form_holding_what_was_typed(client, reference):

@@ -59,8 +59,6 @@ def test_the_summary_says_nothing_for_a_valid_or_unbound_form():
     assert render_to_string("includes/form_errors.html", {"form": SampleForm()}).strip() == ""
 
 
-# The grant form is being rebuilt in steps on its own branch and moves to the shared summary then.
-NOT_YET = {"grants/apply.html", "grants/includes/error_summary.html"}
 # Focused alerts that are not a form's errors: the database did not answer (cswb/lib/outage.py).
 NOT_FORM_ERRORS = {"503.html"}
 RENDERS_A_FORM = re.compile(
@@ -89,12 +87,12 @@ def test_every_public_form_uses_the_one_error_summary():
     own_summary = sorted(
         name for name, source in sources.items()
         if 'id="error-summary"' in source and name != "includes/form_errors.html"
-        and name not in NOT_YET | NOT_FORM_ERRORS
+        and name not in NOT_FORM_ERRORS
     )
     assert not own_summary, f"Templates with an error summary of their own: {own_summary}"
     pages = {
         name for name, source in sources.items()
-        if RENDERS_A_FORM.search(source) and name not in NOT_YET
+        if RENDERS_A_FORM.search(source)
     }
     # Partials are checked through the pages that include them.
     missing = sorted(name for name in pages if not includes_summary(name) and not any(
