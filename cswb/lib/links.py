@@ -16,6 +16,7 @@ import functools
 import logging
 import re
 
+from django.apps import apps
 from django.core import signing
 
 DAY = 60 * 60 * 24
@@ -79,7 +80,10 @@ def _private_link_pattern() -> re.Pattern:
 
 def redact(text: str) -> str:
     """Return ``text`` with the token of every private link replaced by "[private link]"."""
-    if not text:
+    # Before every app is ready (start-up logs, such as django-axes'), no request has run and
+    # no link can be in the text; reading the URLconf then would build the admin's URLs before
+    # the admin has found its models, and leave it without them for the life of the process.
+    if not text or not apps.ready:
         return text
     return _private_link_pattern().sub(lambda match: match.group(1) + REDACTED, text)
 

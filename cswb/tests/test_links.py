@@ -54,3 +54,24 @@ def test_tokens_never_reach_the_logs(client, db):
     lines = [handler.format(record) for record in records.records if handler.filter(record)]
     assert lines and all("SECRETTOKEN" not in line for line in lines), lines
     assert any("/issues/follow/[private link]/" in line for line in lines)
+
+
+def test_start_up_logs_leave_the_admin_its_urls(tmp_path):
+    """A log line during start-up (django-axes logs one, outside tests) must not read the
+    URLconf before the admin has found its models: every admin page and the issue form's staff
+    email (which links to the admin) would fail for the life of the process."""
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import django; django.setup()\n"
+        "from django.urls import reverse\n"
+        "print(reverse('admin:issues_issue_change', args=[1]))\n"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "cswb.settings", "CSWB_VAR_DIR": str(tmp_path),
+           "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}", "LOG_LEVEL": "INFO"}
+    env.pop("PYTEST_CURRENT_TEST", None)
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                          text=True, timeout=120, check=False)
+    assert done.stdout.strip() == "/admin/issues/issue/1/change/", done.stderr[-2000:]
