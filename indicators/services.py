@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cswb.lib.tasks import task_enqueue
 from indicators.dashboard import (  # noqa: F401 - re-exported
     VERSION_KEY,
     dashboard_changed,
@@ -386,5 +387,16 @@ def sources_queue(*, source_ids) -> int:
         state=RemoteSource.State.QUEUED, queued_at=now, progress=_("Waiting for a worker")
     )
     for pk in ids:
-        transaction.on_commit(lambda pk=pk: fetch_source.delay(pk))
+        transaction.on_commit(lambda pk=pk: _queue_fetch(fetch_source, pk))
     return len(ids)
+
+
+def _queue_fetch(task, source_id: int) -> None:
+    if not task_enqueue(task, source_id):
+        # The broker is away: say so on the source rather than fail the admin's request.
+        RemoteSource.objects.filter(pk=source_id, state=RemoteSource.State.QUEUED).update(
+            state=RemoteSource.State.FAILED,
+            progress="",
+            last_error=_("Not fetched: the task queue did not answer. Choose \u201cFetch now\u201d "
+                         "again in a minute; the nightly refresh fetches it anyway."),
+        )

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from cswb.accounts.roles import Role
+from cswb.lib.tasks import task_enqueue
 from plan import emails
 from plan.duties import deadlines
 from plan.models import PlanVersion, ProgressReport, Reminder, ReportPdf
@@ -62,17 +63,26 @@ def report_approve(*, report: ProgressReport, user) -> bool:
             return False
         report.refresh_from_db()
         _queue_pdf(report.pk)
-        from plan import tasks
-
         report_id = report.pk
-        transaction.on_commit(lambda: tasks.notify_report_followers.delay(report_id))
+        transaction.on_commit(lambda: _queue_followers_mail(report_id))
     return True
+
+
+def _queue_followers_mail(report_id: int) -> None:
+    from plan import tasks
+
+    if not task_enqueue(tasks.notify_report_followers, report_id):
+        # The broker is away: write the followers' mail to the outbox here (rows only; the
+        # outbox sweep sends it), rather than lose it or fail a publication already saved.
+        report_notify_followers(report_id=report_id)
 
 
 def _queue_pdf(report_id: int) -> None:
     from plan import tasks
 
-    transaction.on_commit(lambda: tasks.render_report_pdf.delay(report_id))
+    # The broker away, the PDF stays pending; the daily chores queue it again
+    # (``reports_requeue_stale``).
+    transaction.on_commit(lambda: task_enqueue(tasks.render_report_pdf, report_id))
 
 
 def report_pdf_request(*, report: ProgressReport) -> bool:

@@ -169,6 +169,26 @@ def test_a_steward_adds_a_source_and_fetches_it_now(client, steward_user, indica
     assert (source.state, source.last_message) == ("ok", "3 rows")
 
 
+def test_fetch_now_with_the_broker_away_says_so_on_the_source(
+    indicator, file_server, django_capture_on_commit_callbacks
+):
+    from cswb.celery import app
+    from cswb.testing.worker import broker_down
+
+    source = make_source(indicator, file_server.serve("/rates.csv", PORTAL_CSV))
+    before = indicator.observations.count()
+    app.conf.task_always_eager = False
+    try:
+        with broker_down(app), django_capture_on_commit_callbacks(execute=True):
+            assert services.sources_queue(source_ids=[source.pk]) == 1
+    finally:
+        app.conf.task_always_eager = True
+    source.refresh_from_db()
+    assert source.state == RemoteSource.State.FAILED
+    assert "the task queue did not answer" in source.last_error
+    assert indicator.observations.count() == before
+
+
 def test_a_statistics_canada_source_can_carry_confidence_intervals(indicator, file_server):
     from indicators.tests.test_statcan import CI_TABLE
 

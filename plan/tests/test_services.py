@@ -56,3 +56,28 @@ def test_staff_may_ask_for_the_pdf_again_only_on_a_published_report(
     assert services.report_pdf_request(report=draft) is False
     with pytest.raises(ValueError, match="keeps the content"):
         services.report_generate(report=published)
+
+
+def test_a_report_published_while_the_broker_is_away_keeps_its_pdf_and_followers_mail(
+    known_plan, cswb_admin, django_capture_on_commit_callbacks
+):
+    from actiontables.tests.factories import SubscriptionFactory
+    from cswb.celery import app
+    from cswb.outbox.models import Message
+    from cswb.testing.worker import broker_down
+
+    SubscriptionFactory(plan_reports=True, email="reader@example.org")
+    report = services.report_generate(report=ProgressReport(plan=known_plan, year=2024))
+    app.conf.task_always_eager = False
+    try:
+        with broker_down(app), django_capture_on_commit_callbacks(execute=True):
+            assert services.report_approve(report=report, user=cswb_admin)
+    finally:
+        app.conf.task_always_eager = True
+    report.refresh_from_db()
+    assert report.state == ProgressReport.State.PUBLISHED
+    # The PDF waits for the daily chores; the followers' mail waits in the outbox for the sweep.
+    assert report.pdf_state == ProgressReport.PdfState.PENDING
+    assert list(Message.objects.values_list("to_email", "state")) == [
+        ("reader@example.org", "pending")
+    ]
