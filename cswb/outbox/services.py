@@ -75,7 +75,7 @@ from django.db.models.functions import Now
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from cswb.lib.tasks import stop_on_sigterm, task_enqueue, worker_stop_requested
+from cswb.lib.tasks import task_enqueue, worker_stop_requested
 from cswb.outbox.backends import EmailBackend as HandoverBackend
 from cswb.outbox.models import Message
 
@@ -444,58 +444,57 @@ def messages_deliver(*, message_id: int | None = None, limit: int = BATCH_SIZE) 
     deadline = time.monotonic() + BATCH_SECONDS
     first_id = message_id
     untried: list[int] = []
-    with stop_on_sigterm():
-        try:
-            while len(report.sent) < limit:
-                if time.monotonic() >= deadline or worker_stop_requested():
-                    report.unfinished = True
-                    break
-                size = min(claim_size(), limit - len(report.sent))
-                lease = claim_lease(size)
-                # Measured from before the claim: this run's view ends no later than the lease.
-                lease_end = time.monotonic() + lease.total_seconds()
-                batch = _claim(first_id=first_id, limit=size, token=token, lease=lease)
-                first_id = None
-                if not batch:
-                    break
-                untried = [m.pk for m in batch]
-                stop = False
-                for message in batch:
-                    if worker_stop_requested():
-                        report.unfinished = stop = True
-                        break
-                    if lease_end - time.monotonic() <= budget:
-                        break  # not enough of the claim left: give the rest back, claim again
-                    untried.remove(message.pk)
-                    try:
-                        if backend is None:
-                            backend = _open_backend()
-                        _send(backend, message, token)
-                    except Exception as exc:  # noqa: BLE001 - every failure is recorded, retried
-                        wait = _record_failure(message, exc, token)
-                        if wait is None:
-                            report.given_up.append(message.pk)
-                        else:
-                            report.retries.append((message.pk, wait))
-                        stop = True
-                        break
-                    _record_sent(message.pk, token)
-                    report.sent.append(message.pk)
-                _release(token, untried)
-                untried = []
-                if stop:
-                    break
-            else:
+    try:
+        while len(report.sent) < limit:
+            if time.monotonic() >= deadline or worker_stop_requested():
                 report.unfinished = True
-        finally:
-            # Also on an unexpected error (the database went away): give back the claims not
-            # tried. A message sent but not recorded stays handed over for the sweep.
+                break
+            size = min(claim_size(), limit - len(report.sent))
+            lease = claim_lease(size)
+            # Measured from before the claim: this run's view ends no later than the lease.
+            lease_end = time.monotonic() + lease.total_seconds()
+            batch = _claim(first_id=first_id, limit=size, token=token, lease=lease)
+            first_id = None
+            if not batch:
+                break
+            untried = [m.pk for m in batch]
+            stop = False
+            for message in batch:
+                if worker_stop_requested():
+                    report.unfinished = stop = True
+                    break
+                if lease_end - time.monotonic() <= budget:
+                    break  # not enough of the claim left: give the rest back, claim again
+                untried.remove(message.pk)
+                try:
+                    if backend is None:
+                        backend = _open_backend()
+                    _send(backend, message, token)
+                except Exception as exc:  # noqa: BLE001 - every failure is recorded, retried
+                    wait = _record_failure(message, exc, token)
+                    if wait is None:
+                        report.given_up.append(message.pk)
+                    else:
+                        report.retries.append((message.pk, wait))
+                    stop = True
+                    break
+                _record_sent(message.pk, token)
+                report.sent.append(message.pk)
+            _release(token, untried)
+            untried = []
+            if stop:
+                break
+        else:
+            report.unfinished = True
+    finally:
+        # Also on an unexpected error (the database went away): give back the claims not
+        # tried. A message sent but not recorded stays handed over for the sweep.
+        with contextlib.suppress(Exception):
+            _release(token, untried)
+        if backend is not None:
+            # The connection is being dropped anyway: a failure to say goodbye changes nothing.
             with contextlib.suppress(Exception):
-                _release(token, untried)
-            if backend is not None:
-                # The connection is being dropped anyway: a failure to say goodbye changes nothing.
-                with contextlib.suppress(Exception):
-                    backend.close()
+                backend.close()
     return report
 
 

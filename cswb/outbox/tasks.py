@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+from cswb.lib.tasks import stop_on_sigterm
 from cswb.outbox import services
 
 
@@ -25,7 +26,9 @@ def deliver(message_id: int) -> int:
 
     A message the server refused is queued again after its backoff; return how many were sent.
     """
-    return _follow_up(services.messages_deliver(message_id=message_id))
+    # A SIGTERM to this pool process stops the run between two messages (see services).
+    with stop_on_sigterm():
+        return _follow_up(services.messages_deliver(message_id=message_id))
 
 
 @shared_task(
@@ -35,7 +38,8 @@ def deliver(message_id: int) -> int:
 )
 def deliver_due() -> int:
     """Send due messages (a batch queued by the sweep); return how many were sent."""
-    return _follow_up(services.messages_deliver())
+    with stop_on_sigterm():
+        return _follow_up(services.messages_deliver())
 
 
 @shared_task

@@ -99,21 +99,27 @@ def wait_for(predicate, *, timeout: float = 30, interval: float = 0.2, what: str
     pytest.fail(f"Timed out after {timeout} s waiting for {what}.")
 
 
-def start_worker(settings, *, email_url: str, extra_env=None) -> Worker:
+def start_worker(
+    settings, *, email_url: str, extra_env=None, redis_url: str = "", purge: bool = True
+) -> Worker:
     """Start a real worker like the ``celery_worker`` fixture does, with extra environment
     (e.g. a short retry backoff); skip or fail the same way when Redis or PostgreSQL is missing.
-    The caller stops it and sets ``task_always_eager`` back."""
+    ``redis_url``: a broker of the test's own instead of REDIS_URL (point the app at it with
+    ``broker_at``). ``purge=False`` keeps the tasks already queued. The caller stops it and sets
+    ``task_always_eager`` back."""
     from django.db import connection
 
     from cswb.celery import app
 
-    if not settings.REDIS_URL:
+    redis_url = redis_url or settings.REDIS_URL
+    if not redis_url:
         _skip_or_fail("Worker tests need REDIS_URL (e.g. redis://127.0.0.1:6379/0).")
     if connection.vendor != "postgresql":
         _skip_or_fail("Worker tests need DATABASE_URL pointing at PostgreSQL.")
-    app.control.purge()
+    if purge:
+        app.control.purge()
     worker = Worker(
-        redis_url=settings.REDIS_URL,
+        redis_url=redis_url,
         db_url=database_url(connection.settings_dict),
         email_url=email_url,
         extra_env=extra_env,
@@ -123,10 +129,10 @@ def start_worker(settings, *, email_url: str, extra_env=None) -> Worker:
 
 
 @contextmanager
-def broker_down(app, dead_url: str = "redis://127.0.0.1:1/0"):
-    """Point ``app`` at a broker address where nothing listens, as if Redis were down; restore
-    the real broker on exit. The app forgets its pools both ways; kombu keeps one pool per
-    broker address, so the real one is found again as it was."""
+def broker_at(app, url: str):
+    """Point ``app`` at the broker ``url``; restore the real broker on exit. The app forgets its
+    pools both ways; kombu keeps one pool per broker address, so the real one is found again as
+    it was."""
 
     def drop_pools():
         app._pool = None
@@ -135,7 +141,7 @@ def broker_down(app, dead_url: str = "redis://127.0.0.1:1/0"):
     from cswb.lib.tasks import broker_breaker
 
     real_url = app.conf.broker_url
-    app.conf.broker_url = dead_url
+    app.conf.broker_url = url
     drop_pools()
     try:
         yield
@@ -144,3 +150,10 @@ def broker_down(app, dead_url: str = "redis://127.0.0.1:1/0"):
         drop_pools()
         # As if the web process's retry interval had passed since the broker came back.
         broker_breaker().reset()
+
+
+@contextmanager
+def broker_down(app, dead_url: str = "redis://127.0.0.1:1/0"):
+    """Point ``app`` at a broker address where nothing listens, as if Redis were down."""
+    with broker_at(app, dead_url):
+        yield
