@@ -128,7 +128,11 @@ def healthz(request):
     report["status"] = "down" if problems else "ok"
     if problems:
         report["problems"] = problems
-    return JsonResponse(report, status=503 if problems else 200)
+    response = JsonResponse(report, status=503 if problems else 200)
+    # Each problem was logged above; the balancer asks every few seconds, so Django's own
+    # "Service Unavailable" error line would double every line of an outage.
+    response._has_been_logged = bool(problems)
+    return response
 
 
 def bad_request(request, exception=None):

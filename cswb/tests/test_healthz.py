@@ -1,5 +1,9 @@
+import logging
+
 import pytest
 from django.db.utils import OperationalError
+
+from cswb.testing.database import unreachable_database
 
 
 def test_it_reports_every_service(client, db):
@@ -64,3 +68,13 @@ def test_livez_answers_without_touching_services(client, db, django_assert_num_q
         response = client.get("/livez")
     assert response.status_code == 200
     assert response.content == b"ok"
+
+
+
+def test_an_outage_gives_one_warning_line_per_check_and_no_error(client, db, caplog):
+    with unreachable_database():
+        response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["database"] == "down"
+    lines = [(r.name, r.levelname) for r in caplog.records if r.levelno >= logging.WARNING]
+    assert lines == [("cswb.views", "WARNING")]

@@ -5,7 +5,6 @@ opened; the PostgreSQL tests reach the shared server through a proxy of their ow
 (``cswb.testing.tcpproxy``) and stop it, as a restart would.
 """
 
-import contextlib
 import logging
 import os
 import re
@@ -22,6 +21,8 @@ from django.urls import reverse
 from actiontables.models import Subscription
 from actiontables.tests.factories import ActionTableFactory
 from cswb.lib import outage
+from cswb.testing.database import default_database
+from cswb.testing.database import unreachable_database as unreachable
 from cswb.testing.tcpproxy import TcpProxy
 from grants import services as grants_services
 from grants.models import Application
@@ -33,27 +34,6 @@ from issues.models import Issue, TriageContact
 
 ON_POSTGRESQL = os.environ.get("DATABASE_URL", "").startswith(("postgres", "pgsql"))
 DESCRIPTION = "The lights in the Maple Avenue underpass have been out for two weeks."
-
-
-@contextlib.contextmanager
-def default_database(**overrides):
-    """Send this thread's queries to a copy of the default connection with ``overrides``."""
-    original = connections["default"]
-    wrapper = original.__class__({**original.settings_dict, **overrides}, alias="default")
-    connections["default"] = wrapper
-    try:
-        yield wrapper
-    finally:
-        wrapper.close()
-        connections["default"] = original
-
-
-def unreachable():
-    """The default connection, at a SQLite file that cannot be opened (its folder is missing)."""
-    return default_database(
-        ENGINE="django.db.backends.sqlite3", NAME="/nonexistent-cswb-folder/cswb.sqlite3",
-        OPTIONS={},
-    )
 
 
 def started():
