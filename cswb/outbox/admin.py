@@ -1,4 +1,6 @@
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -114,6 +116,26 @@ class MessageAdmin(admin.ModelAdmin):
         permissions=["change"],
     )
     def retry(self, request, queryset):
+        # A message possibly delivered is never sent again blindly: staff see what is known
+        # about each one and confirm (the changelist's action form posts without "confirm").
+        possibly_sent = [
+            message for message in queryset
+            if message.state == Message.State.UNCONFIRMED
+            and permissions.can_retry_message(request.user, message)
+        ]
+        if possibly_sent and request.POST.get("confirm") != "yes":
+            return TemplateResponse(
+                request,
+                "admin/outbox/message/retry_confirmation.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "opts": self.model._meta,
+                    "title": _("Send possibly delivered messages again?"),
+                    "possibly_sent": possibly_sent,
+                    "queryset": queryset,
+                    "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+                },
+            )
         queued = skipped = 0
         for message in queryset:
             if permissions.can_retry_message(request.user, message) and services.message_retry(

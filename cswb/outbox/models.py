@@ -93,3 +93,8 @@ class Message(models.Model):
 
     def __str__(self):
         return f"{self.kind} to {self.to_email} ({self.get_state_display()})"
+
+    @property
+    def message_id(self) -> str:
+        """Return the Message-ID the message was given when queued (every copy carries it)."""
+        return self.headers.get("Message-ID", "")

@@ -377,3 +377,34 @@ def test_every_html_email_is_a_page_in_the_sites_language(settings):
         assert '<html lang="en-ca">' in html, name
         assert f"<title>{escape(subject)}</title>" in html, name
         assert html.count("<body>") == 1 and html.rstrip().endswith("</html>"), name
+
+
+def test_staff_confirm_before_a_possibly_delivered_message_is_sent_again(
+    client, triage_user, django_capture_on_commit_callbacks
+):
+    unconfirmed = _queue(to="maybe@example.org", kind="issues.acknowledgement")
+    failed = _queue(to="failed@example.org", kind="issues.acknowledgement")
+    Message.objects.filter(pk=unconfirmed.pk).update(
+        state=Message.State.UNCONFIRMED, handed_over_at=timezone.now()
+    )
+    Message.objects.filter(pk=failed.pk).update(state=Message.State.FAILED, attempts=8)
+    client.force_login(triage_user)
+    selection = {"action": "retry", "_selected_action": [unconfirmed.pk, failed.pk]}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("admin:outbox_message_changelist"), selection)
+    # A warning with what is known, and nothing sent yet.
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "probably been delivered already" in content
+    assert unconfirmed.headers["Message-ID"].strip("<>") in content
+    assert "maybe@example.org" in content and "failed@example.org" not in content
+    assert mail.outbox == []
+    assert Message.objects.get(pk=unconfirmed.pk).state == Message.State.UNCONFIRMED
+    assert Message.objects.get(pk=failed.pk).state == Message.State.FAILED
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("admin:outbox_message_changelist"), {**selection, "confirm": "yes"},
+            follow=True,
+        )
+    assert b"2 messages queued again." in response.content
+    assert sorted(m.to[0] for m in mail.outbox) == ["failed@example.org", "maybe@example.org"]
