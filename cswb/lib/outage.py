@@ -44,6 +44,8 @@ SERVER_GOING_AWAY = {"57P01", "57P02", "57P03"}
 SQLITE_UNAVAILABLE = ("unable to open database file", "disk I/O error", "database is locked")
 # Fields of a posted form that are not what a person typed, or must never be shown again.
 MACHINE_FIELDS = {"csrfmiddlewaretoken", "website", "started", "action"}
+# The admin's buttons (``_save``) and its formsets' counters (``events-TOTAL_FORMS``).
+MACHINE_FIELD = re.compile(r"^_|-(TOTAL|INITIAL|MIN_NUM|MAX_NUM)_FORMS$")
 SECRET_FIELD = re.compile(r"pass|token|secret|otp|key", re.IGNORECASE)
 
 
@@ -189,7 +191,7 @@ def _typed_fields(request) -> list[dict]:
         label = name.replace("_", " ").replace("-", " ").strip().capitalize()
         for value in values:
             fields.append({"name": name, "label": label, "value": value,
-                           "hidden": name in MACHINE_FIELDS})
+                           "hidden": name in MACHINE_FIELDS or bool(MACHINE_FIELD.search(name))})
     return fields
 
 

@@ -208,6 +208,43 @@ def test_a_password_is_never_shown_again(client, db):
     assert b"correct horse battery staple" not in response.content
 
 
+def test_a_staff_form_comes_back_with_what_was_typed(reference, triage_user):
+    from issues.tests.factories import IssueFactory
+
+    issue = IssueFactory()
+    staff = Client(raise_request_exception=False)
+    staff.force_login(triage_user)
+    url = reverse("admin:issues_issue_change", args=[issue.pk])
+    data = {"assigned_to": "", "internal_note": "Called the resident back; lights reported.",
+            "events-TOTAL_FORMS": "0", "events-INITIAL_FORMS": "0", "_save": "Save"}
+    with unreachable():
+        response = staff.post(url, data)
+    html = response.content.decode()
+    assert response.status_code == 503
+    assert ">Called the resident back; lights reported.</textarea>" in html
+    assert '<input type="hidden" name="events-TOTAL_FORMS" value="0">' in html
+    assert '<input type="hidden" name="_save" value="Save">' in html
+    assert f'action="{url}"' in html
+
+
+def test_a_draft_comes_back_as_typed_from_its_private_link(client, reference, settings,
+                                                           tmp_path):
+    from grants import services
+    from grants.tests.factories import ApplicationFactory
+
+    settings.PRIVATE_MEDIA_ROOT = tmp_path
+    application = ApplicationFactory()
+    url = reverse("grants:step", args=[services.application_token(application), "program"])
+    data = application_data(started(), program_title="Saturday Studio", action="save")
+    with unreachable():
+        response = client.post(url, data)
+    html = response.content.decode()
+    assert response.status_code == 503
+    assert 'value="Saturday Studio"' in html and "nothing was saved" in html
+    application.refresh_from_db()
+    assert application.program_title != "Saturday Studio"
+
+
 def test_a_staff_page_answers_503_when_the_session_cannot_be_read(db, cswb_admin, caplog):
     staff = Client(raise_request_exception=False)
     staff.force_login(cswb_admin)
