@@ -4,6 +4,7 @@ write one; administrators see the tables gone quiet."""
 from django.db.models import Max, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from actiontables import permissions
@@ -37,7 +38,8 @@ def _tables_section(user) -> Section:
         section.items.append(Item(
             reference=table.name,
             title=(_("%(status)s · last update published %(date)s")
-                   % {"status": table.get_status_display(), "date": table.last_published}
+                   % {"status": table.get_status_display(),
+                      "date": date_format(table.last_published)}
                    if table.last_published
                    else _("%(status)s · no update published yet")
                    % {"status": table.get_status_display()}),

@@ -6,6 +6,8 @@ from django.db import models
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -344,9 +346,12 @@ class IndicatorSummaryAdmin(StewardAdmin):
 
     def changelist_view(self, request, extra_context=None):
         state = DashboardState.get()
+        finished = state.refresh_finished_at
+        when = (date_format(timezone.localtime(finished), "DATETIME_FORMAT") if finished
+                else _("never"))
         extra_context = {**(extra_context or {}), "title": _(
             "Dashboard summaries (last refresh finished %(when)s; %(failed)s indicators failed)"
-        ) % {"when": state.refresh_finished_at or _("never"), "failed": state.refresh_failures}}
+        ) % {"when": when, "failed": state.refresh_failures}}
         return super().changelist_view(request, extra_context)
 
     @admin.action(description=_("Recompute the whole dashboard now"))

@@ -9,6 +9,7 @@ from django.db import models, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from actiontables.models.organizations import Organization, Zone
@@ -207,7 +208,8 @@ class ActionTable(models.Model):
                 _("The sunset date (%(sunset)s) is before the date convened (%(convened)s). "
                   "Correct one of the two dates."),
                 code="sunset_before_convened",
-                params={"sunset": self.sunset_on, "convened": self.convened_on},
+                params={"sunset": date_format(self.sunset_on),
+                        "convened": date_format(self.convened_on)},
             )
         if self.status == self.Status.SUNSET and not self.sunset_on:
             errors["sunset_on"] = ValidationError(

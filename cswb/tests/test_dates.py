@@ -17,6 +17,7 @@ from django.utils.formats import date_format, time_format
 from cswb.outbox.services import render_email
 from cswb.tests.public_pages import build_site, page_urls
 from grants.models import Application
+from indicators.models import DashboardState
 from issues.models import Issue
 
 TORONTO = ZoneInfo("America/Toronto")
@@ -209,6 +210,8 @@ def test_the_admin_shows_dates_in_the_one_style(client, cswb_admin):
     data = build_site()
     Issue.objects.filter(pk=data["issue"].pk).update(submitted_at=AFTERNOON)
     Application.objects.filter(pk=data["submitted"].pk).update(submitted_at=AFTERNOON)
+    DashboardState.objects.filter(pk=DashboardState.get().pk).update(
+        refresh_finished_at=AFTERNOON)
     client.force_login(cswb_admin)
     urls = [
         reverse("admin:index"),
@@ -217,6 +220,7 @@ def test_the_admin_shows_dates_in_the_one_style(client, cswb_admin):
         reverse("admin:grants_application_changelist"),
         reverse("admin:grants_application_change", args=[data["submitted"].pk]),
         reverse("admin:outbox_message_changelist"),
+        reverse("admin:indicators_indicatorsummary_changelist"),
     ]
     seen = ""
     for url in urls:
@@ -226,3 +230,28 @@ def test_the_admin_shows_dates_in_the_one_style(client, cswb_admin):
         assert not other_styles(text), (url, other_styles(text))
         seen += text
     assert "December 2, 2026, 2:40 p.m." in seen
+    assert "last refresh finished December 2, 2026, 2:40 p.m." in seen
+
+
+def test_messages_built_in_code_show_dates_in_the_one_style():
+    from actiontables.models import ActionTable
+    from plan.models import Reminder
+
+    table = ActionTable(name="Alcohol", slug="alcohol", convened_on=datetime.date(2021, 3, 1),
+                        sunset_on=datetime.date(2020, 1, 15))
+    message = " ".join(_errors(table))
+    assert "The sunset date (January 15, 2020) is before the date convened (March 1, 2021)" in (
+        message)
+    reminder = Reminder(kind=Reminder.Kind.YEARLY_REPORT, deadline=datetime.date(2026, 6, 30),
+                        lead="Halton Region")
+    assert "(June 30, 2026, Halton Region)" in str(reminder)
+
+
+def _errors(instance) -> list[str]:
+    from django.core.exceptions import ValidationError
+
+    try:
+        instance.clean()
+    except ValidationError as error:
+        return error.messages
+    return []

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from issues.models import Topic
@@ -131,7 +132,8 @@ class PlanVersion(models.Model):
                   "is reviewed after it is adopted: correct one of the two dates, or clear the "
                   "review date to use four years after adoption."),
                 code="review_before_adoption",
-                params={"review": self.review_due_on, "adopted": self.adopted_on},
+                params={"review": date_format(self.review_due_on),
+                        "adopted": date_format(self.adopted_on)},
             )
         if self.published_on and not self.adopted_on:
             errors["published_on"] = ValidationError(
@@ -143,7 +145,8 @@ class PlanVersion(models.Model):
                 _("The publication date (%(published)s) is before the adoption date "
                   "(%(adopted)s)."),
                 code="published_before_adoption",
-                params={"published": self.published_on, "adopted": self.adopted_on},
+                params={"published": date_format(self.published_on),
+                        "adopted": date_format(self.adopted_on)},
             )
         if errors:
             raise ValidationError(errors)

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 
@@ -149,4 +150,4 @@ class Reminder(models.Model):
         indexes = [models.Index(fields=["state", "send_on"], name="plan_reminder_due")]
 
     def __str__(self):
-        return f"{self.get_kind_display()} ({self.deadline}, {self.lead})"
+        return f"{self.get_kind_display()} ({date_format(self.deadline)}, {self.lead})"

@@ -37,7 +37,8 @@ def test_it_refuses_a_review_date_before_adoption():
     plan = PlanVersion(title="Plan", slug="p", adopted_on=datetime.date(2024, 5, 1),
                        review_due_on=datetime.date(2024, 4, 30))
     errors = errors_of(plan)
-    assert "before the adoption date" in errors["review_due_on"][0]
+    assert "The review date (April 30, 2024) is before the adoption date (May 1, 2024)" in (
+        errors["review_due_on"][0])
     with pytest.raises(IntegrityError), transaction.atomic():
         plan.save()
 
