@@ -334,3 +334,31 @@ def test_it_recognises_postgresql_refusing_connections(proxied_database):
     with pytest.raises(OperationalError) as raised:
         connections["default"].ensure_connection()
     assert outage.database_unavailable(raised.value)
+
+
+@pytest.mark.browser
+def test_the_pages_shown_while_the_database_is_away_are_accessible(
+    page, reference, assert_accessible
+):
+    from cswb.testing.browser import page_problems
+
+    client = Client()
+    client.get("/issues/new/")
+    issue, links = issue_data(description="x" * 200), {"email": "sam@example.org",
+                                                       "website": "", "started": started()}
+    with unreachable():
+        shown = [
+            client.get(reverse("actiontables:leadership")),
+            client.post("/issues/new/", issue),
+            client.post(reverse("issues:request_links"), links),
+        ]
+    for response in shown:
+        assert response.status_code == 503
+        page.goto("/livez")  # the live server's address, so that the page's styles load
+        page.set_content(response.content.decode())
+        assert_accessible(page)
+    # The two kinds of templates/503.html: focus, contrast, reflow, as the whole-site check.
+    for response in (shown[0], shown[2]):
+        page.goto("/livez")
+        page.set_content(response.content.decode())
+        assert page_problems(page) == []
