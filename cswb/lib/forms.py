@@ -19,20 +19,35 @@ def started_token() -> str:
 def error_summary(form: forms.BaseForm) -> list[dict]:
     """Return every error of ``form`` in field order, for ``includes/form_errors.html``.
 
-    Each item has the ``message``, the field's ``label`` and the ``anchor`` (id) of the input to
-    move to; fields a person cannot reach (hidden inputs, the honeypot) get no label or anchor.
-    A group of radio buttons or checkboxes links to its first box.
+    Each item has the ``message``, the field's ``label``, the ``anchor`` (id) of the input to
+    move to and the ``text`` of the link ("Your name: Enter your name."; after a question, no
+    colon: "What is the issue about? Choose a topic."). Fields a person cannot reach (hidden
+    inputs, the honeypot) get no label or anchor. A group of radio buttons or checkboxes links
+    to its first box.
     """
     unseen = set(HumanCheckMixin.base_fields) if isinstance(form, HumanCheckMixin) else set()
-    items = [{"anchor": "", "label": "", "message": str(e)} for e in form.non_field_errors()]
+    items = [
+        {"anchor": "", "label": "", "message": str(e), "text": str(e)}
+        for e in form.non_field_errors()
+    ]
     for bound in form:
         if not bound.errors:
             continue
         reachable = not bound.is_hidden and bound.name not in unseen
         anchor = (bound.id_for_label or f"{bound.auto_id}_0") if reachable else ""
         label = bound.label if reachable else ""
-        items.extend({"anchor": anchor, "label": label, "message": str(e)} for e in bound.errors)
+        items.extend(
+            {"anchor": anchor, "label": label, "message": str(e), "text": _link_text(label, e)}
+            for e in bound.errors
+        )
     return items
+
+
+def _link_text(label, message) -> str:
+    if not label:
+        return str(message)
+    label = str(label).strip()
+    return f"{label} {message}" if label.endswith(("?", ".", ":", "!")) else f"{label}: {message}"
 
 
 class HumanCheckMixin(forms.Form):

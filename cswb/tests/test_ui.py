@@ -32,7 +32,7 @@ def bound_form():
 def test_it_links_each_error_to_the_input_it_belongs_to():
     items = error_summary(bound_form())
     whole = "Something is off with the whole form."
-    assert items[0] == {"anchor": "", "label": "", "message": whole}
+    assert items[0] == {"anchor": "", "label": "", "message": whole, "text": whole}
     by_label = {item["label"]: item for item in items[1:] if item["label"]}
     assert by_label["Your name"]["anchor"] == "id_name"
     assert by_label["Colour"]["anchor"] == "id_colour_0"  # a radio group links to its first box
@@ -53,6 +53,16 @@ def test_the_summary_counts_messages_is_focused_and_links_fields():
     assert "autofocus" in html and 'role="alert"' in html
     assert "There are 6 problems with your answers" in html
     assert '<a href="#id_colour_0">Colour: This field is required.</a>' in html
+
+
+def test_a_question_is_not_followed_by_a_colon():
+    class QuestionForm(forms.Form):
+        topic = forms.CharField(label="What is the issue about?")
+
+    form = QuestionForm(data={})
+    form.is_valid()
+    html = render_to_string("includes/form_errors.html", {"form": form})
+    assert '<a href="#id_topic">What is the issue about? This field is required.</a>' in html
 
 
 def test_the_summary_says_nothing_for_a_valid_or_unbound_form():

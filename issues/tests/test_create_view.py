@@ -311,7 +311,7 @@ def test_a_failed_submission_shows_the_sites_one_error_summary_with_links(client
     assert "Nothing was sent yet, and nothing you typed was lost." in summary
     links = re.findall(r'<li><a href="#([^"]+)">([^<]+)</a></li>', summary)
     assert [anchor for anchor, _text in links] == ["id_topic", "id_description"]
-    assert links[0][1].startswith("What is the issue about?: ")
+    assert links[0][1].startswith("What is the issue about? Choose")  # no "?:"
     assert links[1][1].startswith("Describe the issue: ")
     for anchor, _text in links:
         assert f'id="{anchor}"' in html  # every link lands on an input
