@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from actiontables import permissions
 from actiontables.models import STALE_AFTER, ActionTable
+from cswb.accounts.roles import Role, has_role
 from cswb.lib.home import Count, Item, Section
 
 
@@ -73,6 +74,7 @@ def _stale_summary() -> Section:
 def sections(user, *, summary=False) -> list[Section]:
     if summary:
         return [_stale_summary()] if permissions.is_manager(user) else []
-    if permissions.lead_table_ids(user):
+    # A lead not yet linked to an organization is told why no table shows, not that nothing waits.
+    if has_role(user, Role.ACTION_TABLE_LEAD):
         return [_tables_section(user)]
     return []

@@ -35,7 +35,9 @@ class PortalAdminSite(admin.AdminSite):
         """Show the work waiting for the person signed in, then the pages they may open."""
         user = request.user
         administrator = has_role(user, Role.ADMINISTRATOR)
-        roles = [role for role in Role if role.value in user.role_names()]
+        # Through has_role, so that a superuser (the first administrator, from a terminal) is
+        # told the roles they hold rather than that they hold none.
+        roles = [role for role in Role if has_role(user, role)]
         extra_context = {
             **(extra_context or {}),
             "home_sections": sections_for(user, summary=administrator),

@@ -70,3 +70,17 @@ def test_the_homes_show_failed_mail_by_the_outgoing_mail_rule(client, role_users
         "lead": set(),
         "admin": set(),  # the administrator's home shows the count in summary, not each message
     }
+
+
+def test_it_tells_a_lead_linked_to_no_organization_why_no_table_shows(client, lead_user):
+    client.force_login(lead_user)
+    html = " ".join(client.get(HOME).content.decode().split())
+    assert "You lead no action table yet: an administrator links you to your organization." in html
+    assert "Nothing is waiting for your roles." not in html
+
+
+def test_it_names_a_superusers_roles_instead_of_saying_they_hold_none(client, make_staff):
+    client.force_login(make_staff("root", is_superuser=True))
+    html = " ".join(client.get(HOME).content.decode().split())
+    assert "You hold no role yet" not in html
+    assert "Your roles: <strong>CSWB administrator</strong>" in html
