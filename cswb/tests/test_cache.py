@@ -163,3 +163,18 @@ def test_healthz_names_redis_within_a_second_when_it_is_frozen(client, db, cache
         "Redis (the shared cache) does not answer",
         "Redis (the task broker) does not answer",
     ]
+
+
+def test_a_migrations_historical_model_leaves_the_versions_alone(
+    db, django_capture_on_commit_callbacks
+):
+    """Data migrations save rows before the version's own table may exist."""
+    from django.apps import apps
+    from django.db.migrations.state import ProjectState
+
+    historical = ProjectState.from_apps(apps).apps.get_model("actiontables", "ActionTable")
+    before = PageVersion.current(), pagecache.content_version()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        pagecache.bump_on_public_change(historical)
+    assert callbacks == []
+    assert (PageVersion.current(), pagecache.content_version()) == before
