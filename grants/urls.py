@@ -13,6 +13,8 @@ urlpatterns = [
     path("applications/new-link/", views.request_links, name="request_links"),
     path("applications/<str:token>/", views.status, name="status"),
     path("applications/<str:token>/withdraw/", views.withdraw, name="withdraw"),
+    path("applications/<str:token>/answers/", views.answers, name="answers"),
+    path("applications/<str:token>/answers.pdf", views.answers_pdf, name="answers_pdf"),
     path(
         "applications/<str:token>/files/<int:pk>/",
         views.applicant_attachment,

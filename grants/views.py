@@ -1,11 +1,12 @@
 """Public grant pages: intake status, the application form, private links, funded programs."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,6 +19,7 @@ from cswb.lib.forms import HumanCheckMixin
 from cswb.lib.links import read_token
 from cswb.lib.outage import form_when_database_down
 from cswb.lib.pagecache import PAGE_TTL, not_kept_unless_shown, page_number, public_page
+from cswb.lib.pdf import PdfError, render_pdf
 from cswb.lib.ratelimit import RateLimit, limit_form, refuse
 from grants import permissions, services
 from grants.answers import answer_sections
@@ -374,6 +376,7 @@ def _status_page(request, application, token, withdraw_form, status=200):
         transition__in=["assign_reviewer", "declare_conflict", "declare_no_conflict", "score",
                         "rescore"]
     )
+    award = Award.objects.filter(application=application).first()
     return render(
         request,
         "grants/status.html",
@@ -381,12 +384,71 @@ def _status_page(request, application, token, withdraw_form, status=200):
             "application": application,
             "token": token,
             "events": events,
-            "award": Award.objects.filter(application=application).first(),
+            "award": award,
+            "reports": list(award.reports.all()) if award else [],
             "can_withdraw": permissions.applicant_can_withdraw(application),
             "withdraw_form": withdraw_form,
         },
         status=status,
     )
+
+
+def _submitted_from_token(request, token):
+    """Return (application, None) for a submitted application's link, or (None, the response
+    to give instead: the bad-link page, or the draft's own page)."""
+    application = _application_from_token(token)
+    if application is None:
+        return None, _bad_link(request)
+    if application.state == State.DRAFT:
+        return None, redirect("grants:resume", token)
+    return application, None
+
+
+def _copy_context(application, token=None) -> dict:
+    award = Award.objects.filter(application=application).first()
+    return {
+        "application": application,
+        "token": token,
+        "award": award,
+        "reports": list(award.reports.all()) if award else [],
+        "sections": answer_sections(application),
+    }
+
+
+@never_cache
+@require_safe
+def answers(request, token):
+    """Show the applicant a copy of what they submitted, with their reports' due dates."""
+    application, response = _submitted_from_token(request, token)
+    if application is None:
+        return response
+    return render(request, "grants/answers.html", _copy_context(application, token))
+
+
+@never_cache
+@require_safe
+def answers_pdf(request, token):
+    """Return the copy of the submitted answers as a tagged PDF, written on each request."""
+    application, response = _submitted_from_token(request, token)
+    if application is None:
+        return response
+    context = {**_copy_context(application), "SITE_URL": settings.SITE_URL,
+               "SITE_NAME": settings.SITE_NAME}
+    try:
+        content = render_pdf("grants/answers_pdf.html", context,
+                             stylesheets=["css/grants-answers-pdf.css"])
+    except PdfError:
+        messages.error(request, _(
+            "We could not make the PDF just now. The page below holds the same answers: you "
+            "can print it or save it from your browser."
+        ))
+        return redirect("grants:answers", token)
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="{application.reference or "application"}-answers.pdf"'
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @never_cache

@@ -5,6 +5,7 @@ the data ``build_site`` makes. ``test_public_pages.py`` fails for a public route
 (or named in ``NOT_PAGES`` with the reason it is not a page people read).
 """
 
+import datetime
 import io
 
 from django.core.management import call_command
@@ -15,8 +16,13 @@ from actiontables import services as actiontables_services
 from actiontables.models import ActionTable
 from actiontables.tests.factories import ProgressUpdateFactory, SubscriptionFactory
 from grants import services as grants_services
-from grants.models import Round
-from grants.tests.factories import ApplicationFactory, AwardFactory, SubmittedApplicationFactory
+from grants.models import Report, Round
+from grants.tests.factories import (
+    ApplicationFactory,
+    AwardFactory,
+    ReportFactory,
+    SubmittedApplicationFactory,
+)
 from grants.workflow import State
 from issues.tests.factories import IssueFactory
 from plan import services as plan_services
@@ -31,6 +37,10 @@ def _path(link: str) -> str:
 def _grant_step(application, step: str, query: str = "") -> str:
     token = grants_services.application_token(application)
     return reverse("grants:step", args=[token, step]) + query
+
+
+def _grant_copy(application) -> str:
+    return reverse("grants:answers", args=[grants_services.application_token(application)])
 
 
 # (route name, URL built from the data); a route may appear once for each state worth a look.
@@ -96,6 +106,8 @@ PAGES = [
     ("grants:status", lambda d: _path(grants_services.application_link(d["submitted"]))),
     ("grants:status", lambda d: _path(grants_services.application_link(d["funded"]))),
     ("grants:status", lambda d: reverse("grants:status", args=["not-a-real-token"])),
+    ("grants:answers", lambda d: _grant_copy(d["submitted"])),
+    ("grants:answers", lambda d: _grant_copy(d["funded"])),
     ("grants:funded", lambda d: reverse("grants:funded", args=[d["closed_round"].funding_year])),
     ("grants:funded", lambda d: reverse("grants:funded", args=[d["open_round"].funding_year])),
     ("grants:request_links", lambda d: reverse("grants:request_links")),
@@ -126,6 +138,7 @@ NOT_PAGES = {
     "grants:funded_csv": "data download",
     "grants:withdraw": "answers POST only",
     "grants:submit": "answers POST only",
+    "grants:answers_pdf": "a PDF (grants/tests/test_answers.py checks it is tagged)",
     "grants:attachment": "a file, for staff",
     "grants:applicant_attachment": "a file the applicant sent",
     "accounts:verify": "needs a password step first (test_browser_signin)",
@@ -151,7 +164,10 @@ def build_site() -> dict:
     )
     open_round = Round.objects.open_for_intake(timezone.now()).get(is_demo=True)
     funded = SubmittedApplicationFactory(round=open_round, state=State.APPROVED)
-    AwardFactory(application=funded)
+    award = AwardFactory(application=funded)
+    ReportFactory(award=award, kind=Report.Kind.INTERIM)
+    ReportFactory(award=award, kind=Report.Kind.FINAL,
+                  due_on=timezone.localdate() + datetime.timedelta(days=400))
     # A published progress report, without the PDF that approving it would render.
     report = plan_services.report_generate(
         report=ProgressReport(plan=PlanVersion.objects.current(), year=2024)
