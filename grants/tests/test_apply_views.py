@@ -261,6 +261,7 @@ def test_it_submits_a_complete_application(client, round_, started, grant_staff_
     ack = Message.objects.get(kind="grants.acknowledgement")
     assert ack.to_email == "ada@example.org"
     assert application.reference in ack.subject
+    assert "a copy of your answers" in ack.body_text
     staff = Message.objects.get(kind="grants.staff_new")
     assert staff.to_email == grant_staff_user.email
     assert application.events.get().transition == "submit"
