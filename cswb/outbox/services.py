@@ -33,12 +33,14 @@ How a message is never sent twice
 
 How long a claim lasts
     A run claims only as many messages as it can send within ``OUTBOX_LEASE_SECONDS`` (30 s by
-    default), counting one server timeout (``EMAIL_TIMEOUT``) per message and one more for the
-    last answer; it starts a message only while its claim has a timeout's time left, so the lease
-    is the batch's real deadline. The sweep runs every ``OUTBOX_SWEEP_SECONDS`` (30 s): the
-    messages of a worker that was killed are sent by another within about a minute (lease plus
-    sweep interval). Leases are measured by the database's clock, so workers on machines whose
-    clocks differ agree on them.
+    default), counting one server timeout (``EMAIL_TIMEOUT``) per message at first, then twice
+    what its sends have taken, plus two timeouts for the last one, and holds them just that long
+    (``claim_plan``). It starts a message only while its claim has those two timeouts left, and
+    hands it over only while one is left, so the lease is the batch's real deadline (a message
+    whose start took longer than a timeout counts as a failed attempt, retried after its
+    backoff). The sweep runs every ``OUTBOX_SWEEP_SECONDS`` (30 s): the messages of a worker that
+    was killed are sent by another within about a minute (lease plus sweep interval). Leases are
+    measured by the database's clock, so workers on machines whose clocks differ agree on them.
 
 How a worker stops
     On a warm shutdown (SIGTERM) the run stops before its next message, gives back the messages it
@@ -108,15 +110,21 @@ def message_budget() -> float:
     return float(getattr(settings, "EMAIL_TIMEOUT", None) or 10)
 
 
-def claim_size() -> int:
-    """Return how many messages one claim takes: as many as fit in the lease (at least one)."""
-    return max(1, min(CLAIM_BATCH, int(lease_seconds() // message_budget()) - 1))
+def claim_plan(seconds_per_message: float | None = None) -> tuple[int, timedelta]:
+    """Return how many messages a run claims at once, and for how long.
 
-
-def claim_lease(count: int) -> timedelta:
-    """Return how long a claim of ``count`` messages lasts: one server timeout per message and
-    one for the last answer."""
-    return timedelta(seconds=(count + 1) * message_budget())
+    Each message is reckoned at twice what the run's sends took so far (``seconds_per_message``),
+    or at a whole server timeout before its first send; the claim adds two timeouts: one for a
+    slow start of its last message, one for the server's answer to it. As many messages as fit
+    in ``OUTBOX_LEASE_SECONDS`` (at least one, at most ``CLAIM_BATCH``), for just that long: a
+    fast server gets big claims with short leases, a slow one small claims.
+    """
+    budget = message_budget()
+    each = budget
+    if seconds_per_message is not None:
+        each = min(budget, max(2 * seconds_per_message, 0.01))
+    count = max(1, min(CLAIM_BATCH, int((lease_seconds() - 2 * budget) // each)))
+    return count, timedelta(seconds=count * each + 2 * budget)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -276,13 +284,13 @@ def _claim(
     *, first_id: int | None, limit: int, token: str, lease: timedelta | None = None
 ) -> list[Message]:
     """Claim up to ``limit`` due messages for the run ``token`` until ``lease`` from now (by the
-    database's clock; ``claim_lease(limit)`` by default); return them, ``first_id`` first.
+    database's clock; ``OUTBOX_LEASE_SECONDS`` by default); return them, ``first_id`` first.
 
     One conditional UPDATE (``... WHERE state='pending' AND next_attempt_at <= now``) marks the
     rows; rows another run claimed in the meantime no longer match and are skipped, so no row is
     ever held by two runs. Two queries for the whole batch.
     """
-    lease = claim_lease(limit) if lease is None else lease
+    lease = timedelta(seconds=lease_seconds()) if lease is None else lease
     now = timezone.now()
     due = Message.objects.due(now)
     order = ["next_attempt_at", "pk"]
@@ -430,7 +438,7 @@ class DeliveryReport:
 def messages_deliver(*, message_id: int | None = None, limit: int = BATCH_SIZE) -> DeliveryReport:
     """Send ``message_id`` (when given) and then other due messages over one connection.
 
-    Messages are claimed a few at a time (``claim_size``, ``_claim``), so any number of workers
+    Messages are claimed a few at a time (``claim_plan``, ``_claim``), so any number of workers
     may run this at once and share the backlog, and each message's result is committed as soon as
     it is known. The run stops at the first failure (a server that refuses one message now will
     likely refuse the next) and before the next message on a warm shutdown; the messages it
@@ -444,13 +452,14 @@ def messages_deliver(*, message_id: int | None = None, limit: int = BATCH_SIZE) 
     deadline = time.monotonic() + BATCH_SECONDS
     first_id = message_id
     untried: list[int] = []
+    sending_seconds = 0.0
     try:
         while len(report.sent) < limit:
             if time.monotonic() >= deadline or worker_stop_requested():
                 report.unfinished = True
                 break
-            size = min(claim_size(), limit - len(report.sent))
-            lease = claim_lease(size)
+            size, lease = claim_plan(sending_seconds / len(report.sent) if report.sent else None)
+            size = min(size, limit - len(report.sent))
             # Measured from before the claim: this run's view ends no later than the lease.
             lease_end = time.monotonic() + lease.total_seconds()
             batch = _claim(first_id=first_id, limit=size, token=token, lease=lease)
@@ -463,9 +472,12 @@ def messages_deliver(*, message_id: int | None = None, limit: int = BATCH_SIZE) 
                 if worker_stop_requested():
                     report.unfinished = stop = True
                     break
-                if lease_end - time.monotonic() <= budget:
-                    break  # not enough of the claim left: give the rest back, claim again
+                if lease_end - time.monotonic() <= 2 * budget:
+                    # Too little of the claim left for a slow start and the answer (the
+                    # handover would be refused): give the rest back and claim again.
+                    break
                 untried.remove(message.pk)
+                started = time.monotonic()
                 try:
                     if backend is None:
                         backend = _open_backend()
@@ -480,6 +492,7 @@ def messages_deliver(*, message_id: int | None = None, limit: int = BATCH_SIZE) 
                     break
                 _record_sent(message.pk, token)
                 report.sent.append(message.pk)
+                sending_seconds += time.monotonic() - started
             _release(token, untried)
             untried = []
             if stop:

@@ -17,13 +17,15 @@ def free_port() -> int:
 class SinkHandler:
     """``refuse_next``: answer 451 to that many messages; ``delay``: wait that long after the
     end of DATA before answering (the message is stored either way, as a real server that had
-    already queued it would); ``rcpt_delay``: wait before accepting each recipient, that is
-    before the message is sent at all. ``connections`` counts the sessions opened."""
+    already queued it would); ``mail_delay`` and ``rcpt_delay``: wait before accepting the sender
+    and each recipient, that is before the message is sent at all. ``connections`` counts the
+    sessions opened."""
 
     def __init__(self):
         self.messages = []
         self.refuse_next = 0
         self.delay = 0.0
+        self.mail_delay = 0.0
         self.rcpt_delay = 0.0
         self.connections = 0
         self._lock = threading.Lock()
@@ -33,6 +35,13 @@ class SinkHandler:
             self.connections += 1
         session.host_name = hostname
         return responses
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        if self.mail_delay:
+            await asyncio.sleep(self.mail_delay)
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if self.rcpt_delay:

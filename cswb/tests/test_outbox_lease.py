@@ -47,22 +47,25 @@ def test_it_records_each_message_as_sent_before_sending_the_next(db, settings):
     assert CheckingBackend.seen == [set(report.sent[:k]) for k in range(4)]
 
 
-def test_a_claim_lasts_one_server_timeout_per_message_and_one_more(db, settings):
+def test_a_claim_holds_what_fits_in_the_lease_for_just_that_long(db, settings):
     settings.EMAIL_TIMEOUT = 10
     settings.OUTBOX_LEASE_SECONDS = 45
-    assert services.claim_size() == 3
-    assert services.claim_lease(3) == timedelta(seconds=40)
+    # Before the first send: one server timeout per message, and two for the last one.
+    assert services.claim_plan() == (2, timedelta(seconds=40))
+    # Sends that took 0.2 s: reckoned at 0.4 s each, as many as fit, at most CLAIM_BATCH.
+    assert services.claim_plan(0.2) == (25, timedelta(seconds=30))
+    # Slow sends: fewer messages, never more than the lease.
+    assert services.claim_plan(7.0) == (2, timedelta(seconds=40))
+    settings.EMAIL_TIMEOUT = 60
+    assert services.claim_plan()[0] == 1  # a timeout over the lease: one message at a time
+    settings.EMAIL_TIMEOUT = 10
     ids = [_queue(n).pk for n in range(5)]
     before = timezone.now()
-    claimed = services._claim(first_id=None, limit=services.claim_size(), token="t" * 32)
+    claimed = services._claim(first_id=None, limit=3, token="t" * 32, lease=timedelta(seconds=40))
     assert [m.pk for m in claimed] == ids[:3]
     for message in claimed:
         assert timedelta(seconds=39) < message.lease_until - before < timedelta(seconds=42)
         assert message.claimed_at is not None and message.claim_token == "t" * 32
-    settings.EMAIL_TIMEOUT = 1
-    assert services.claim_size() == services.CLAIM_BATCH  # a fast server: bigger claims
-    settings.EMAIL_TIMEOUT = 60
-    assert services.claim_size() == 1  # a timeout over the lease: one message at a time
 
 
 def test_with_the_shipped_settings_a_stopped_workers_mail_waits_about_a_minute(settings):
@@ -70,10 +73,21 @@ def test_with_the_shipped_settings_a_stopped_workers_mail_waits_about_a_minute(s
     settings.EMAIL_TIMEOUT = 10
     settings.OUTBOX_LEASE_SECONDS = 30
     assert django_settings.OUTBOX_LEASE_SECONDS == 30
-    lease = services.claim_lease(services.claim_size()).total_seconds()
     sweep = django_settings.CELERY_BEAT_SCHEDULE["outbox-requeue-stale"]["schedule"]
-    assert lease <= services.lease_seconds()
-    assert lease + sweep <= 60
+    for seconds_per_message in (None, 0.005, 0.5, 3, 10, 60):
+        _count, lease = services.claim_plan(seconds_per_message)
+        assert lease.total_seconds() <= services.lease_seconds()
+        assert lease.total_seconds() + sweep <= 60
+
+
+def test_a_fast_server_gets_bigger_claims_after_the_first(db, settings):
+    settings.EMAIL_TIMEOUT = 10
+    ids = [_queue(n).pk for n in range(30)]
+    with mock.patch.object(services, "_claim", wraps=services._claim) as claim:
+        report = services.messages_deliver(message_id=ids[0])
+    assert report.sent == ids
+    sizes = [c.kwargs["limit"] for c in claim.call_args_list]
+    assert sizes[0] == 1 and sizes[1] == services.CLAIM_BATCH
 
 
 def test_it_never_hands_over_a_message_once_its_claim_ran_out(db, settings):
@@ -84,11 +98,12 @@ def test_it_never_hands_over_a_message_once_its_claim_ran_out(db, settings):
         settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
         settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
         settings.EMAIL_TIMEOUT = 1
-        # The claim leaves 1.3 s; the server takes 0.5 s before the content: at the handover
-        # less than one answer's time (1 s) is left, so the run abandons the message.
-        sink.handler.rcpt_delay = 0.5
+        # The claim leaves 2.2 s, enough to start (two 1 s timeouts); the server takes 1.4 s
+        # before the content: at the handover less than one answer's time is left, so the run
+        # abandons the message.
+        sink.handler.mail_delay = sink.handler.rcpt_delay = 0.7
         message = _queue()
-        with mock.patch.object(services, "claim_lease", return_value=timedelta(seconds=1.3)):
+        with mock.patch.object(services, "claim_plan", return_value=(1, timedelta(seconds=2.2))):
             report = services.messages_deliver(message_id=message.pk)
         assert report.sent == []
         assert sink.messages == []
@@ -105,8 +120,8 @@ def test_it_never_hands_over_a_message_once_its_claim_ran_out(db, settings):
 def test_it_does_not_start_a_message_its_claim_has_no_time_left_for(db, settings):
     settings.EMAIL_TIMEOUT = 1
     ids = [_queue(n).pk for n in range(3)]
-    # A lease shorter than one answer's time: nothing is tried, everything given back as it was.
-    with mock.patch.object(services, "claim_lease", return_value=timedelta(seconds=0.5)):
+    # A lease shorter than two answers' time: nothing is tried, everything given back as it was.
+    with mock.patch.object(services, "claim_plan", return_value=(3, timedelta(seconds=1.9))):
         report = services.messages_deliver(message_id=ids[0], limit=1)
     assert report.sent == []
     assert mail.outbox == []
@@ -152,9 +167,10 @@ def test_an_answer_heard_after_the_sweep_gave_up_still_marks_the_message_sent(db
 def test_a_warm_shutdown_stops_the_batch_and_gives_back_what_it_did_not_start(db):
     ids = [_queue(n).pk for n in range(5)]
     # The worker is told to stop while the second message is being sent.
-    stops = iter([False, False, False, True])
     with (
-        mock.patch.object(services, "worker_stop_requested", side_effect=lambda: next(stops)),
+        mock.patch.object(
+            services, "worker_stop_requested", side_effect=lambda: len(mail.outbox) >= 2
+        ),
         mock.patch.object(services, "enqueue_drain") as drain,
     ):
         sent = tasks.deliver(ids[0])
