@@ -305,12 +305,23 @@ class RemoteSourceAdmin(StewardAdmin):
 
     @admin.action(description=_("Fetch the selected sources now"))
     def fetch_now(self, request, queryset):
-        count = services.sources_queue(source_ids=queryset.values_list("pk", flat=True))
-        self.message_user(request, ngettext(
-            "%(n)s source queued: its state below shows the fetch's progress (reload the page).",
-            "%(n)s sources queued: their state below shows each fetch's progress (reload the "
-            "page).", count) % {"n": count})
-        skipped = queryset.count() - count
+        wanted = queryset.count()
+        result = services.sources_queue(source_ids=queryset.values_list("pk", flat=True))
+        count = result.queued
+        if count:
+            self.message_user(request, ngettext(
+                "%(n)s source queued: its state below shows the fetch's progress (reload the "
+                "page).",
+                "%(n)s sources queued: their state below shows each fetch's progress (reload the "
+                "page).", count) % {"n": count})
+        if result.refused:
+            self.message_user(request, ngettext(
+                "%(n)s source was not queued: the task queue did not answer. Try again in a "
+                "minute; the nightly refresh fetches it anyway.",
+                "%(n)s sources were not queued: the task queue did not answer. Try again in a "
+                "minute; the nightly refresh fetches them anyway.", result.refused)
+                % {"n": result.refused}, level=messages.ERROR)
+        skipped = wanted - count - result.refused
         if skipped:
             self.message_user(request, ngettext(
                 "%(n)s source is being fetched already.", "%(n)s sources are being fetched "

@@ -368,11 +368,21 @@ def sources_fetch_all(*, force: bool = False) -> list[Outcome]:
     return sources_fetch(list(ids), force=force)
 
 
-def sources_queue(*, source_ids) -> int:
+@dataclass
+class SourcesQueued:
+    """What ``sources_queue`` did: sources handed to a worker, and sources the broker refused
+    (marked failed, saying so); the others asked for were being fetched already."""
+
+    queued: int
+    refused: int = 0
+
+
+def sources_queue(*, source_ids) -> SourcesQueued:
     """Mark the sources queued and, once the transaction commits, hand each to a worker.
 
     Nothing is downloaded in the caller's request: the admin's "fetch now" returns at once and
-    the source's state shows the fetch's progress. Return how many were queued.
+    the source's state shows the fetch's progress. Called outside a transaction (the admin), the
+    hand-over happens before this returns, and a source the broker did not take counts as refused.
     """
     from indicators.tasks import fetch_source
 
@@ -386,17 +396,22 @@ def sources_queue(*, source_ids) -> int:
     RemoteSource.objects.filter(pk__in=ids).update(
         state=RemoteSource.State.QUEUED, queued_at=now, progress=_("Waiting for a worker")
     )
+    taken = []
     for pk in ids:
-        transaction.on_commit(lambda pk=pk: _queue_fetch(fetch_source, pk))
-    return len(ids)
+        transaction.on_commit(lambda pk=pk: taken.append(_queue_fetch(fetch_source, pk)))
+    if len(taken) < len(ids):  # in a transaction: handed over when it commits
+        return SourcesQueued(queued=len(ids))
+    return SourcesQueued(queued=taken.count(True), refused=taken.count(False))
 
 
-def _queue_fetch(task, source_id: int) -> None:
-    if not task_enqueue(task, source_id):
-        # The broker is away: say so on the source rather than fail the admin's request.
-        RemoteSource.objects.filter(pk=source_id, state=RemoteSource.State.QUEUED).update(
-            state=RemoteSource.State.FAILED,
-            progress="",
-            last_error=_("Not fetched: the task queue did not answer. Choose \u201cFetch now\u201d "
-                         "again in a minute; the nightly refresh fetches it anyway."),
-        )
+def _queue_fetch(task, source_id: int) -> bool:
+    if task_enqueue(task, source_id):
+        return True
+    # The broker is away: say so on the source rather than fail the admin's request.
+    RemoteSource.objects.filter(pk=source_id, state=RemoteSource.State.QUEUED).update(
+        state=RemoteSource.State.FAILED,
+        progress="",
+        last_error=_("Not fetched: the task queue did not answer. Choose \u201cFetch now\u201d "
+                     "again in a minute; the nightly refresh fetches it anyway."),
+    )
+    return False

@@ -180,13 +180,37 @@ def test_fetch_now_with_the_broker_away_says_so_on_the_source(
     app.conf.task_always_eager = False
     try:
         with broker_down(app), django_capture_on_commit_callbacks(execute=True):
-            assert services.sources_queue(source_ids=[source.pk]) == 1
+            # In a transaction: handed over when it commits, which is when the broker refuses.
+            assert services.sources_queue(source_ids=[source.pk]).queued == 1
     finally:
         app.conf.task_always_eager = True
     source.refresh_from_db()
     assert source.state == RemoteSource.State.FAILED
     assert "the task queue did not answer" in source.last_error
     assert indicator.observations.count() == before
+
+
+def test_fetch_now_never_says_queued_when_the_broker_refused(
+    client, transactional_db, steward_user, indicator, file_server
+):
+    from cswb.celery import app
+    from cswb.testing.worker import broker_down
+
+    source = make_source(indicator, file_server.serve("/rates.csv", PORTAL_CSV))
+    client.force_login(steward_user)
+    app.conf.task_always_eager = False
+    try:
+        with broker_down(app):
+            response = client.post(reverse("admin:indicators_remotesource_changelist"), {
+                "action": "fetch_now", "_selected_action": [source.pk],
+            }, follow=True)
+    finally:
+        app.conf.task_always_eager = True
+    page = response.content.decode()
+    assert "1 source was not queued: the task queue did not answer" in page
+    assert "source queued" not in page and "being fetched already" not in page
+    source.refresh_from_db()
+    assert source.state == RemoteSource.State.FAILED
 
 
 def test_a_statistics_canada_source_can_carry_confidence_intervals(indicator, file_server):
