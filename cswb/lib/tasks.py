@@ -103,9 +103,9 @@ def worker_stop_requested() -> bool:
 def stop_on_sigterm():
     """Within the block, a SIGTERM to this pool process asks the loop to stop
     (``worker_stop_requested``) instead of ending the process mid-item; it ends the process
-    once the block is left. Outside a pool process (web, tests, Celery's own main process, whose
-    handler already does a warm shutdown) this does nothing."""
-    global _terminated
+    once the block is left, unless the whole worker is shutting down anyway. Outside a pool
+    process (web, tests, Celery's own main process, whose handler already does a warm shutdown)
+    this does nothing."""
     if not _pool_process or threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -121,6 +121,8 @@ def stop_on_sigterm():
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
-        if received:
-            # What the signal meant all along; the broker gives the task to another worker.
+        if received and not (_shutdown_flag is not None and _shutdown_flag.value):
+            # Only this process was told to end: do so now (the broker gives the task to another
+            # worker). When the whole worker is shutting down, the task ends normally instead
+            # and Celery stops its pool itself.
             os.kill(os.getpid(), signal.SIGTERM)

@@ -260,3 +260,30 @@ def test_outside_a_pool_process_sigterm_is_left_alone(pool, monkeypatch):
         inside = signal.getsignal(signal.SIGTERM)
     assert (inside is before) == (not pool)
     assert signal.getsignal(signal.SIGTERM) is before
+
+
+def test_a_pool_process_signalled_with_its_whole_worker_ends_its_task_normally():
+    # SIGTERM to every process of the worker (systemd's default): the main process raises the
+    # flag, so the pool process finishes its task and leaves stopping to Celery.
+    script = textwrap.dedent(
+        """
+        import os, signal, sys
+        from cswb.lib import tasks
+        tasks.watch_for_shutdown()
+        pid = os.fork()
+        if pid == 0:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            tasks.mark_pool_process()
+            with tasks.stop_on_sigterm():
+                tasks.announce_shutdown()  # the main process's handler, through shared memory
+                os.kill(os.getpid(), signal.SIGTERM)
+            print("task ended normally", flush=True)
+            os._exit(0)
+        _, status = os.waitpid(pid, 0)
+        print("exit:", os.waitstatus_to_exitcode(status), flush=True)
+        """
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=30)
+    assert result.stdout.decode().split("\n")[:2] == ["task ended normally", "exit: 0"], (
+        result.stdout.decode() + result.stderr.decode()
+    )
