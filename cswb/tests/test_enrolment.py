@@ -248,3 +248,14 @@ def test_a_link_that_cannot_be_sent_is_reported_as_an_error_naming_the_person(
     assert ("success", "1 enrolment link sent.") in shown
     assert ("error", "No link was sent to no-mail: no email address.") in shown
     assert Message.objects.get(kind="accounts.enrolment").to_email == outsider_user.email
+
+
+def test_the_enrolment_page_says_until_when_in_toronto_time_without_a_doubled_period(
+    client, cswb_admin
+):
+    services.user_invite(first_name="Tess", last_name="Triage", email="tess@example.org",
+                         roles=[Role.ISSUE_TRIAGE], by=cswb_admin)
+    html = client.get(_link_in(Message.objects.get(kind="accounts.enrolment"))).content.decode()
+    sentence = re.search(r"This link works once, until [^<]*</p>", html).group(0)
+    # The date ends in "a.m." or "p.m.": a period after it would be read twice.
+    assert sentence.endswith(" (Toronto time).</p>") and ".." not in sentence, sentence
