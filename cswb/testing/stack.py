@@ -20,6 +20,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from html.parser import HTMLParser
 from pathlib import Path
 
 from cswb.testing.redis import free_port
@@ -180,6 +181,70 @@ class Answer:
         return match.group(1)
 
 
+class _FormFields(HTMLParser):
+    """The fields of a page's first POST form (or the one with ``form_id``) as a browser would
+    send them, in order."""
+
+    def __init__(self, form_id: str | None = None):
+        super().__init__()
+        self.form_id = form_id
+        self.fields: list[tuple[str, str]] = []
+        self._forms = 0
+        self._select: tuple[str, bool] | None = None
+        self._options: list[tuple[str, bool]] = []
+        self._textarea: str | None = None
+        self._text = ""
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form" and (attrs.get("method") or "").lower() == "post" and (
+            self.form_id is None or attrs.get("id") == self.form_id
+        ):
+            self._forms += 1
+        if self._forms != 1:
+            return
+        name = attrs.get("name")
+        if tag == "input" and name and "disabled" not in attrs:
+            kind = (attrs.get("type") or "text").lower()
+            if kind in {"checkbox", "radio"}:
+                if "checked" in attrs:
+                    self.fields.append((name, attrs.get("value", "on")))
+            elif kind not in {"submit", "button", "file", "image", "reset"}:
+                self.fields.append((name, attrs.get("value", "")))
+        elif tag == "select" and name:
+            self._select, self._options = (name, "multiple" in attrs), []
+        elif tag == "option" and self._select:
+            self._options.append((attrs.get("value", ""), "selected" in attrs))
+        elif tag == "textarea" and name:
+            self._textarea, self._text = name, ""
+
+    def handle_endtag(self, tag):
+        if tag == "form" and self._forms == 1:
+            self._forms = 2
+        elif tag == "select" and self._select:
+            name, multiple = self._select
+            chosen = [value for value, selected in self._options if selected]
+            if not chosen and not multiple and self._options:
+                chosen = [self._options[0][0]]
+            self.fields.extend((name, value) for value in chosen)
+            self._select = None
+        elif tag == "textarea" and self._textarea:
+            self.fields.append((self._textarea, self._text.removeprefix("\n")))
+            self._textarea = None
+
+    def handle_data(self, data):
+        if self._textarea:
+            self._text += data
+
+
+def form_fields(html: str, form_id: str | None = None) -> list[tuple[str, str]]:
+    """Return the (name, value) pairs the page's first POST form (or the one with ``form_id``)
+    would send as it stands."""
+    parser = _FormFields(form_id)
+    parser.feed(html)
+    return parser.fields
+
+
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args, **kwargs):
         return None
@@ -201,7 +266,7 @@ class Client:
     def cookie(self, name: str) -> str:
         return next((c.value for c in self.cookies if c.name == name), "")
 
-    def request(self, method: str, path: str, data: dict | None = None) -> Answer:
+    def request(self, method: str, path: str, data: dict | list | None = None) -> Answer:
         body = urllib.parse.urlencode(data, doseq=True).encode() if data is not None else None
         url = self.base_url + path  # the stack's own http://127.0.0.1 address, nothing else
         request = urllib.request.Request(url, data=body, method=method)  # noqa: S310

@@ -8,6 +8,7 @@ Redis was away is delivered exactly once, by beat's sweep, once Redis is back.
 
 import io
 import json
+import re
 import time
 from email.utils import parseaddr
 
@@ -19,7 +20,7 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from actiontables.models import ActionTable
-from cswb.testing.stack import Client, Rows, Stack, shared_database_url
+from cswb.testing.stack import Client, Rows, Stack, form_fields, shared_database_url
 from cswb.testing.worker import wait_for
 from grants.tests.factories import RoundFactory
 from indicators.models import Geography
@@ -52,9 +53,11 @@ def site(transactional_db, django_user_model):
         user.password = PBKDF2PasswordHasher().encode(PASSWORD, PBKDF2PasswordHasher().salt())
         user.save(update_fields=["password"])
         staff[name] = (user, TOTPDevice.objects.create(user=user, name="phone", confirmed=True))
+    table = ActionTable.objects.get(slug="crisis-mental-health")
     return {
         "round": RoundFactory(name="Outage intake", slug="outage-intake"),
-        "table": ActionTable.objects.get(slug="crisis-mental-health"),
+        "table": table,
+        "table_names": [table.name],
         "municipality": Geography.objects.municipalities().first(),
         "staff": staff,
     }
@@ -158,6 +161,27 @@ def sign_in_to_the_admin(stack, user, device) -> Client:
     return member
 
 
+def rename_table(member, table, name: str) -> None:
+    """Change the table's name in the admin, as staff would (the form as it stands otherwise)."""
+    path = f"/admin/actiontables/actiontable/{table.pk}/change/"
+    form = member.get(path)
+    assert form.status == 200, form
+    fields = [(key, value) for key, value in form_fields(form.text, "actiontable_form")
+              if key != "name"]
+    answer = member.request("POST", path, [*fields, ("name", name), ("_save", "Save")])
+    errors = re.findall(r'class="errorlist[^"]*"[^>]*>(.*?)</ul>', answer.text, re.S)
+    assert answer.status == 302, (answer, errors or answer.text[-3000:])
+
+
+def assert_shown_everywhere(stack, table, name: str, *gone: str) -> None:
+    """Every web process serves the table's pages with ``name``, none with an older one."""
+    for _ in range(3 * stack.web_workers):
+        for path in ("/action-tables/", table.get_absolute_url()):
+            page = stack.client().get(path)  # a new connection: any web process
+            assert page.status == 200 and name in page.text, (path, page)
+            assert not any(old in page.text for old in gone), (path, gone)
+
+
 def check_everything(stack, site, phase: str, n: int) -> None:
     """Go through the site as residents and staff, each request answered within seconds."""
     first = len(stack.journal)
@@ -172,6 +196,11 @@ def check_everything(stack, site, phase: str, n: int) -> None:
     admin_list = member.get("/admin/issues/issue/")
     assert admin_list.status == 200, admin_list
     assert all(reference in admin_list.text for reference in references)
+    # An edit saved while Redis is away shows on the next request, from every web process.
+    previous = site["table_names"][-1]
+    site["table_names"].append(f"Crisis Table ({phase})")
+    rename_table(member, site["table"], site["table_names"][-1])
+    assert_shown_everywhere(stack, site["table"], site["table_names"][-1], previous)
     # Three probes, as a balancer makes: on a machine other tests keep busy, one of them may
     # wait for the CPU alone.
     probes = [visitor.get("/healthz") for _ in range(3)]
@@ -191,6 +220,7 @@ def test_residents_and_staff_are_served_while_redis_is_stopped_or_frozen_and_no_
     visitor = stack.client()
     for path in public_pages(site):
         assert visitor.get(path).status == 200, path
+    assert_shown_everywhere(stack, site["table"], site["table_names"][0])
     submit_issue(stack, site, 0)
     wait_for(lambda: len(smtp_sink.messages) >= 1, timeout=30, what="mail while Redis answers")
 
@@ -230,6 +260,9 @@ def test_residents_and_staff_are_served_while_redis_is_stopped_or_frozen_and_no_
     for n in (1, 3):
         assert f"applicant{n}@example.org" in addresses
     assert visitor.get("/healthz").status == 200
+    # No copy from before or during the outage comes back with Redis.
+    assert_shown_everywhere(stack, site["table"], site["table_names"][-1],
+                            *site["table_names"][:-1])
     stack.check_alive()
     # Nothing but the health check answered with a server error, as gunicorn saw it.
     errors = [(line, status) for line, status in stack.access_log() if status >= 500]
