@@ -385,3 +385,16 @@ def test_no_report_link_goes_to_a_follower_who_did_not_ask(
     with django_capture_on_commit_callbacks(execute=True):
         follow(client, table, "partner@example.net")
     assert "/yearly-report/" not in mail.outbox[0].body
+
+
+@pytest.mark.parametrize("name", ["actiontables-confirm", "actiontables-already-following",
+                                  "actiontables-update"])
+@pytest.mark.parametrize("part", ["body.txt", "body.html"])
+def test_the_emails_name_a_table_once_without_adding_action_table_again(name, part):
+    from django.template.loader import render_to_string
+
+    # Halton's tables are all named "... Action Table".
+    text = render_to_string(f"emails/{name}-{part}",
+                            {"table": {"name": "Youth Mental Health Action Table"}})
+    assert "Youth Mental Health Action Table" in text
+    assert "Action Table action table" not in text, text
