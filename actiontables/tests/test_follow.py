@@ -388,7 +388,7 @@ def test_no_report_link_goes_to_a_follower_who_did_not_ask(
 
 
 @pytest.mark.parametrize("name", ["actiontables-confirm", "actiontables-already-following",
-                                  "actiontables-update"])
+                                  "actiontables-update", "plan-report-published"])
 @pytest.mark.parametrize("part", ["body.txt", "body.html"])
 def test_the_emails_name_a_table_once_without_adding_action_table_again(name, part):
     from django.template.loader import render_to_string
