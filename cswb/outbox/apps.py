@@ -9,7 +9,7 @@ class OutboxConfig(AppConfig):
     verbose_name = _("Outgoing mail")
 
     def ready(self):
-        from cswb.outbox import services
+        from cswb.outbox import checks, services  # noqa: F401 - checks registers itself
 
         # Without a broker, delivery waits until the response has been sent (see services).
         request_started.connect(services.request_started, dispatch_uid="outbox-request-started")

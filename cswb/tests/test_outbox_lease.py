@@ -287,3 +287,15 @@ def test_a_pool_process_signalled_with_its_whole_worker_ends_its_task_normally()
     assert result.stdout.decode().split("\n")[:2] == ["task ended normally", "exit: 0"], (
         result.stdout.decode() + result.stderr.decode()
     )
+
+
+def test_it_warns_when_the_mail_timeout_does_not_fit_in_the_lease(settings):
+    from cswb.outbox.checks import check_lease_fits_the_mail_timeout
+
+    settings.OUTBOX_LEASE_SECONDS = 30
+    settings.EMAIL_TIMEOUT = 10
+    assert check_lease_fits_the_mail_timeout(None) == []
+    settings.EMAIL_TIMEOUT = 20
+    [warning] = check_lease_fits_the_mail_timeout(None)
+    assert warning.id == "outbox.W001"
+    assert "lasts 60 s" in warning.msg
