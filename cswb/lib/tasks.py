@@ -61,6 +61,8 @@ def task_enqueue(task, *args, countdown: float | None = None) -> bool:
 # pool processes; a flag in memory shared across the fork tells them. Where SIGTERM reaches the
 # pool processes too (systemd's default KillMode=control-group), ``stop_on_sigterm`` turns it
 # into the same flag while a loop runs, instead of the instant death Celery leaves them.
+# The flag reaches pool processes through fork (billiard's default on Linux); with a spawn start
+# method only the SIGTERM path works.
 
 _shutdown_flag = None  # a byte of shared memory, made in the worker's main process before forking
 _worker_pid = None
