@@ -84,3 +84,31 @@ def test_it_names_a_superusers_roles_instead_of_saying_they_hold_none(client, ma
     html = " ".join(client.get(HOME).content.decode().split())
     assert "You hold no role yet" not in html
     assert "Your roles: <strong>CSWB administrator</strong>" in html
+
+
+def test_the_administrators_home_names_who_is_locked_out_of_sign_in_now(client, role_users):
+    from datetime import timedelta
+
+    from axes.models import AccessAttempt
+    from django.utils import timezone
+
+    now = timezone.now()
+    for username, failures, ago in [("locked@example.org", 5, 1), ("typo@example.org", 2, 1),
+                                    ("cooled@example.org", 9, 60 * 24)]:
+        attempt = AccessAttempt.objects.create(username=username, ip_address="10.0.0.1",
+                                               user_agent="x", failures_since_start=failures)
+        # attempt_time is set on create; the cool-off counts from it.
+        AccessAttempt.objects.filter(pk=attempt.pk).update(
+            attempt_time=now - timedelta(minutes=ago))
+    # A name guessed from many addresses, under the per-address limit each time.
+    for n in range(5):
+        AccessAttempt.objects.create(username="guessed@example.org", ip_address=f"10.0.1.{n}",
+                                     user_agent="x", failures_since_start=4)
+    client.force_login(role_users["admin"])
+    html = " ".join(client.get(HOME).content.decode().split())
+    # locked@ (the pair's limit) and guessed@ (the name's limit over many addresses); not typo@
+    # (under the limit) nor cooled@ (its cool-off is over).
+    assert ('<a href="/admin/axes/accessattempt/"><span class="home-number">2</span> '
+            '<span class="home-label">Names locked out of sign-in now</span>') in html
+    client.force_login(role_users["triage"])
+    assert "Names locked out" not in client.get(HOME).content.decode()
