@@ -10,8 +10,10 @@ class CodeForm(forms.Form):
         help_text=_(
             "The 6-digit code from your authenticator app, or one of your recovery codes."
         ),
+        # No inputmode="numeric": a phone would then offer digits only, and recovery codes have
+        # letters (the one way in for someone whose phone is lost or broken).
         widget=forms.TextInput(
-            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+            attrs={"autocomplete": "one-time-code", "autocapitalize": "none", "autofocus": True}
         ),
     )
 

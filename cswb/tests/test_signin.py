@@ -89,6 +89,19 @@ def test_a_recovery_code_works_once(client, enrolled):
     assert StaticToken.objects.filter(token=codes[0]).count() == 0
 
 
+def test_the_code_field_lets_a_phone_type_the_letters_of_a_recovery_code(client, enrolled):
+    import re
+
+    user, device = enrolled
+    codes = services.recovery_codes_issue(user=user)
+    # Recovery codes have letters; a numeric keypad (inputmode="numeric") could not type them.
+    assert any(not code.isdigit() for code in codes)
+    _password_step(client, user)
+    field = re.search(r'<input[^>]*name="code"[^>]*>', client.get("/staff/sign-in/code/")
+                      .content.decode()).group(0)
+    assert 'inputmode="numeric"' not in field and 'autocomplete="one-time-code"' in field
+
+
 def test_the_admin_refuses_a_session_without_a_second_factor(client, cswb_admin):
     client.force_login(cswb_admin)
     response = client.get("/admin/", follow=True)
