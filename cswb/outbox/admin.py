@@ -14,7 +14,11 @@ class KindFilter(admin.SimpleListFilter):
     parameter_name = "kind"
 
     def lookups(self, request, model_admin):
-        return sorted(kinds.all_kinds().items(), key=lambda item: str(item[1]))
+        """The kinds of the mail this user may read, as named for people (none that is absent)."""
+        present = (
+            model_admin.get_queryset(request).order_by().values_list("kind", flat=True).distinct()
+        )
+        return sorted(((kind, kinds.label(kind)) for kind in present), key=lambda item: item[1])
 
     def queryset(self, request, queryset):
         if self.value():

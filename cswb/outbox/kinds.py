@@ -10,6 +10,7 @@ from functools import cache
 from django.apps import apps
 from django.utils.translation import gettext_lazy as _
 
+# The outbox's own tests and bench queue these.
 OWN = {"test": _("Test message"), "test-message": _("Test message")}
 
 

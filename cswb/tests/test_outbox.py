@@ -282,6 +282,21 @@ def test_it_forgets_messages_by_key_prefix(db):
 # Admin ---------------------------------------------------------------------------------------
 
 
+def test_the_kind_filter_offers_the_kinds_of_mail_this_user_may_read_once_each(
+    client, role_users
+):
+    _queue(kind="issues.acknowledgement")
+    _queue(to="other@example.org", kind="issues.acknowledgement")
+    _queue(to="applicant@example.org", kind="grants.acknowledgement")
+    client.force_login(role_users["triage"])
+    response = client.get(reverse("admin:outbox_message_changelist"))
+    changelist = response.context["cl"]
+    (kind_filter,) = (spec for spec in changelist.filter_specs
+                      if getattr(spec, "parameter_name", None) == "kind")
+    offered = [str(choice["display"]) for choice in kind_filter.choices(changelist)]
+    assert offered == ["All", "Acknowledgement to the resident"]
+
+
 @pytest.mark.parametrize(
     ("who", "status"),
     [("admin", 200), ("triage", 200), ("lead", 403), ("grant_staff", 200), ("outsider", 403)],

@@ -228,6 +228,9 @@ def test_the_check_page_shows_every_answer_with_a_change_link(client, round_, st
     change = step_url(token, "program", "?then=check#id_program_title")
     assert f'href="{change}"' in html
     assert html.count(">Change<") >= 25
+    # Each link names its question as written, capitals kept ("Change: I confirm ...").
+    hidden = re.findall(r'>Change<span class="visually-hidden">: ([^<]*)</span>', html)
+    assert len(hidden) >= 20 and any("Halton Region" in name for name in hidden)
     assert f'action="{reverse("grants:submit", args=[token])}"' in html
 
 
