@@ -490,15 +490,18 @@ def saved_answers(application) -> MultiValueDict:
     return data
 
 
-def first_problem(application) -> ApplicationForm | None:
-    """Return the form of the first step whose saved answers a submission would refuse, bound
-    and checked so that its errors show; None when the application may be submitted."""
+def step_problems(application) -> list[ApplicationForm]:
+    """Return the form of each step whose saved answers a submission would refuse, bound and
+    checked so that its errors show; empty when the application may be submitted."""
     data = saved_answers(application)
-    for step in STEPS:
-        form = ApplicationForm.for_saved_answers(application, step=step.key, data=data)
-        if not form.is_valid():
-            return form
-    return None
+    forms_ = (ApplicationForm.for_saved_answers(application, step=step.key, data=data)
+              for step in STEPS)
+    return [form for form in forms_ if not form.is_valid()]
+
+
+def first_problem(application) -> ApplicationForm | None:
+    """Return the form of the first step a submission would refuse; None when there is none."""
+    return next(iter(step_problems(application)), None)
 
 
 class LinkRequestForm(HumanCheckMixin, forms.Form):

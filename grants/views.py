@@ -31,6 +31,7 @@ from grants.forms import (
     SubmitForm,
     WithdrawForm,
     first_problem,
+    step_problems,
 )
 from grants.models import Application, Attachment, Award, Round
 from grants.workflow import FUNDED_STATES, State
@@ -303,6 +304,12 @@ def _check_page(request, application, token, form=None, status=200):
             "token": token,
             "form": form,
             "sections": answer_sections(application),
+            # What a submission would refuse, said before the applicant presses Submit.
+            "problems": [
+                {"form": problem,
+                 "url": reverse("grants:step", args=[token, problem.step.key]) + "?check=1"}
+                for problem in step_problems(application)
+            ],
             "steps": _step_links(application, token),
             "step_count": len(STEPS) + 1,
             "number": len(STEPS) + 1,

@@ -241,6 +241,21 @@ def test_the_check_page_says_what_is_still_missing(client, round_, started):
     assert "Youth Futures Halton" in html
 
 
+def test_the_check_page_says_what_a_submission_would_refuse_before_submit(
+    client, round_, started
+):
+    application, token = save_every_step(client, round_, form_data(started))
+    html = client.get(reverse("grants:resume", args=[token])).content.decode()
+    assert "Before this application can be submitted" not in html  # complete
+    application.amount_requested = Decimal("120000")  # the budget adds up to $100,000
+    application.save(update_fields=["amount_requested"])
+    html = client.get(reverse("grants:resume", args=[token])).content.decode()
+    assert "Before this application can be submitted" in html
+    budget = step_url(token, "budget", "?check=1")
+    (item,) = re.findall(rf'<a href="{re.escape(budget)}[^"]*">([^<]*)</a>', html)
+    assert item.startswith("Budget") and "100,000" in item
+
+
 def test_a_change_link_leads_to_the_step_and_back_to_the_check_page(client, round_, started):
     application, token = save_every_step(client, round_, form_data(started))
     html = client.get(step_url(token, "organization", "?then=check")).content.decode()
