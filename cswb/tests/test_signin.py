@@ -105,7 +105,7 @@ def test_the_code_field_lets_a_phone_type_the_letters_of_a_recovery_code(client,
 def test_the_sign_in_pages_say_where_to_turn_without_a_password_or_a_phone(client, enrolled):
     user, device = enrolled
     html = client.get("/staff/sign-in/").content.decode()
-    assert "Forgotten your password? Ask a CSWB administrator to email you a new set-up link" in html
+    assert "Forgotten your password? Ask a CSWB administrator to email you a new set-up" in html
     _password_step(client, user)
     html = client.get("/staff/sign-in/code/").content.decode()
     assert "No phone and no recovery code? Ask a CSWB administrator" in html
