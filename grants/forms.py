@@ -230,7 +230,12 @@ class ApplicationForm(RememberChoicesMixin, HumanCheckMixin, forms.ModelForm):
         self.step = STEPS_BY_KEY[step] if step else None
         self.submitting = submitting
         self.fields["municipalities"].queryset = Geography.objects.municipalities()
-        self.fields["org_type"].choices = self.fields["org_type"].choices[1:]
+        # Only the kinds of organization the round accepts (all of them if it names none).
+        self.fields["org_type"].choices = [
+            (value, label)
+            for value, label in self.fields["org_type"].choices[1:]
+            if not round.eligible_org_types or value in round.eligible_org_types
+        ]
         self.fields["duration_years"].choices = [
             (years, label)
             for years, label in self.fields["duration_years"].choices

@@ -350,6 +350,16 @@ def test_it_refuses_a_duration_the_round_does_not_allow(client, started):
     assert "duration_years" in _errors(response)
 
 
+def test_it_offers_only_the_kinds_of_organization_the_round_accepts(client, started):
+    round_ = RoundFactory(eligible_org_types=["non_profit", "charity"])
+    html = client.get(reverse("grants:apply", args=[round_.slug])).content.decode()
+    assert "Registered charity" in html and "Non-profit organization" in html
+    assert 'value="indigenous"' not in html and 'value="other"' not in html
+    response = client.post(reverse("grants:apply", args=[round_.slug]),
+                           form_data(started, org_type="other"))
+    assert "org_type" in _errors(response)
+
+
 def test_it_refuses_a_new_application_to_a_closed_round_keeping_the_input(client, started):
     round_ = RoundFactory(
         opens_at=timezone.now() - datetime.timedelta(days=40),
