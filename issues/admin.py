@@ -224,6 +224,9 @@ class IssueAdmin(ServiceRefusalMixin, WorkflowAdminMixin, TriagePermissionsMixin
     workflow = workflow.WORKFLOW
     form = IssueTriageForm
     change_form_template = "admin/issues/issue/change_form.html"
+
+    class Media:
+        css = {"all": ["css/issues-admin.css"]}
     action_form = AssignActionForm
     list_display = (
         "reference",

@@ -248,6 +248,8 @@ def test_the_issue_page_shows_the_delivery_state_of_its_emails(
     client.force_login(triage_user)
     html = client.get(_change_url(issue)).content.decode()
     assert f"Response to the resident</a> → {issue.email}: Failed" in html
+    # The list sits under its label's value, not indented past the labels' column again.
+    assert 'href="/static/css/issues-admin.css"' in html
 
 
 def test_the_statistics_count_issues_by_channel(client, triage_user):
