@@ -82,8 +82,10 @@ class EnrolledFilter(admin.SimpleListFilter):
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     form = StaffChangeForm
+    # What an administrator looks for first (can this person sign in?) before what scrolls off
+    # to the side on a laptop with the navigation and filters open.
     list_display = (
-        "username", "full_name", "email", "roles", "last_login", "second_factor", "is_active",
+        "username", "full_name", "second_factor", "is_active", "roles", "last_login", "email",
     )
     list_filter = (RoleFilter, EnrolledFilter, "is_staff", "is_superuser", "is_active")
     ordering = ("last_name", "first_name", "username")
