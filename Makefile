@@ -36,7 +36,7 @@ run: demo
 	@echo "  To create the first staff account, in another terminal run:"
 	@echo "      .venv/bin/python manage.py createsuperuser --username alice --email alice@example.org --noinput"
 	@echo "      .venv/bin/python manage.py send_enrolment_link alice"
-	@echo "  and open the link printed below to choose a password and set up the second factor."
+	@echo "  and open the link that command prints to choose a password and set up the second factor."
 	@echo "  Tasks run in this process and emails are printed below."
 	@echo "  Rows marked Demonstration (an open grant intake, sample indicator series) are made up;"
 	@echo "      .venv/bin/python manage.py load_reference_data --remove-demo   deletes them."
